@@ -1,0 +1,43 @@
+"""tfgrad_jax: TensorFlow's graph-mode API, rebuilt on JAX.
+
+    import tfgrad_jax as tf
+
+gives `tf.function`, `tf.gradients`, `tf.stop_gradient`, the everyday ops and
+TF-1 style graphs, with TF's semantics, compiled by XLA through `jax.jit`.
+Importing it turns on JAX's 64-bit types (see `tfgrad_jax._jax_config`).
+"""
+
+from tfgrad_jax import _jax_config  # noqa: F401  (must run before any array is made)
+
+from tfgrad_jax.framework import dtypes as _dtypes
+from tfgrad_jax.framework import errors
+from tfgrad_jax.framework import nest
+from tfgrad_jax.framework.dtypes import (DType, as_dtype, bfloat16, bool, complex64, complex128,
+                                         double, float16, float32, float64, half, int8, int16,
+                                         int32, int64, string, uint8, uint16, uint32, uint64)
+from tfgrad_jax.framework.graph import (Graph, Operation, executing_eagerly,
+                                        get_default_graph)
+from tfgrad_jax.framework.op_def import constant, convert_to_tensor
+from tfgrad_jax.framework.tensor import OperatorNotAllowedInGraphError, Tensor, is_tensor
+from tfgrad_jax.framework.tensor_shape import TensorShape
+from tfgrad_jax.framework.tensor_spec import TensorSpec
+from tfgrad_jax.framework.scopes import name_scope, control_dependencies
+from tfgrad_jax.function import function
+from tfgrad_jax.device import device
+from tfgrad_jax import config
+from tfgrad_jax import math
+from tfgrad_jax import nn
+from tfgrad_jax import linalg
+from tfgrad_jax.ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, range,
+                                      rank, reshape, shape, size, squeeze, stack, stop_gradient,
+                                      transpose, unstack, where, zeros, zeros_like)
+from tfgrad_jax.ops.math_ops import (abs, add, add_n, cast, cos, divide, equal, exp, greater,
+                                     greater_equal, less, less_equal, log, logical_and,
+                                     logical_not, logical_or, matmul, maximum, minimum, multiply,
+                                     negative, not_equal, pow, reduce_all, reduce_any, reduce_max,
+                                     reduce_mean, reduce_min, reduce_prod, reduce_sum, sigmoid, sign,
+                                     sin, sqrt, square, subtract, tanh, truediv)
+
+newaxis = None
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""The tracing layer: dtypes, shapes, tensors, graphs and op declarations."""

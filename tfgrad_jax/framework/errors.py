@@ -1,0 +1,41 @@
+"""`tf.errors`: TF's runtime exception classes."""
+
+
+class OpError(Exception):
+    """Base of TF's runtime errors; carries the failing op when there is one."""
+
+    def __init__(self, node_def=None, op=None, message="", *args):
+        if not message and isinstance(node_def, str) and op is None:
+            node_def, message = None, node_def
+        super().__init__(message)
+        self.node_def = node_def
+        self.op = op
+        self.message = message
+
+
+class InvalidArgumentError(OpError, ValueError):
+    """Raised when an op receives an invalid argument.
+
+    TF's class derives from OpError only; here it is also a ValueError so that
+    code catching the ValueError TF raises at graph-construction time still works.
+    """
+
+
+class NotFoundError(OpError):
+    pass
+
+
+class UnimplementedError(OpError):
+    pass
+
+
+class FailedPreconditionError(OpError):
+    pass
+
+
+class OutOfRangeError(OpError):
+    pass
+
+
+class InternalError(OpError):
+    pass

@@ -1,0 +1,420 @@
+"""`tf.Graph` and `tf.Operation`: plain, inspectable graph data.
+
+A Graph is append-only: operations are kept in creation order, which is also a
+topological order, so every pass over a graph (lowering, gradients) is a single
+forward or backward sweep. Names follow TF exactly (`Graph.unique_name`).
+"""
+
+import contextlib
+import threading
+
+import numpy as np
+
+from tfgrad_jax.framework import dtypes
+
+
+class Operation:
+    """A node of a Graph, as `tf.Operation`: `type`, `name`, `inputs`, `outputs`, ..."""
+
+    __slots__ = ("_graph", "_opdef", "_name", "_inputs", "_outputs", "_attrs",
+                 "_control_inputs", "_id", "_device", "_input_lengths", "__weakref__")
+
+    def __init__(self, graph, opdef, name, inputs, input_lengths, attrs, control_inputs, device):
+        self._graph = graph
+        self._opdef = opdef
+        self._name = name
+        self._inputs = tuple(inputs)
+        self._input_lengths = input_lengths
+        self._attrs = attrs
+        self._control_inputs = tuple(control_inputs)
+        self._device = device
+        self._outputs = ()
+        self._id = None
+
+    @property
+    def type(self):
+        return self._opdef.type
+
+    @property
+    def name(self):
+        return self._name
+
+    @property
+    def graph(self):
+        return self._graph
+
+    @property
+    def inputs(self):
+        return self._inputs
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def control_inputs(self):
+        return list(self._control_inputs)
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def node_def(self):
+        return self._graph._node_text(self)
+
+    def get_attr(self, name):
+        """The value of attribute `name`; ValueError if the op has none, as TF."""
+        if name not in self._attrs:
+            raise ValueError(f"Operation '{self._name}' has no attr named '{name}'.")
+        return self._attrs[name]
+
+    def _set_attr(self, name, value):
+        self._attrs[name] = value
+
+    @property
+    def attrs(self):
+        return dict(self._attrs)
+
+    def values(self):
+        return tuple(self._outputs)
+
+    def run(self, feed_dict=None, session=None):
+        from tfgrad_jax.compat.v1 import get_default_session
+        session = session or get_default_session()
+        if session is None:
+            raise ValueError("Cannot execute operation using `run()`: No default session is "
+                             "registered.")
+        session.run(self, feed_dict=feed_dict)
+
+    def __repr__(self):
+        return f"<tf.Operation '{self._name}' type={self.type}>"
+
+    __str__ = node_def.fget
+
+
+class _ThreadState(threading.local):
+    def __init__(self):
+        self.graph_stack = []
+        self.default_graph = None
+
+
+_state = _ThreadState()
+
+
+def get_default_graph():
+    """The innermost graph entered with `as_default()`, else a global graph (TF-1 API)."""
+    if _state.graph_stack:
+        return _state.graph_stack[-1]
+    if _state.default_graph is None:
+        _state.default_graph = Graph()
+    return _state.default_graph
+
+
+def reset_default_graph():
+    """Starts a new global default graph (`tf.compat.v1.reset_default_graph`)."""
+    if _state.graph_stack:
+        raise AssertionError("Do not use tf.reset_default_graph() to clear nested graphs. "
+                             "If you need a cleared graph, exit the nesting and create a new graph.")
+    _state.default_graph = Graph()
+
+
+def _v1_default_graph_mode():
+    return _state.default_graph is not None and _state.default_graph._v1_default
+
+
+def current_graph_or_none():
+    """The graph ops are added to now, or None in eager mode."""
+    if _state.graph_stack:
+        return _state.graph_stack[-1]
+    if _v1_default_graph_mode():
+        return _state.default_graph
+    return None
+
+
+def executing_eagerly():
+    """True outside any graph, as `tf.executing_eagerly()`."""
+    return current_graph_or_none() is None
+
+
+def executing_eagerly_outside_functions():
+    """True unless a TF-1 style (non-function) graph is being built beneath us."""
+    for g in reversed(_state.graph_stack):
+        if not g.building_function:
+            return False
+    return not _v1_default_graph_mode()
+
+
+class Graph:
+    """A TensorFlow computation, as `tf.Graph`: operations in creation order.
+
+    `as_default()` makes it the graph that new ops are added to (a thread-local
+    stack). `as_text()` prints it one op per line, the way JAX prints a jaxpr.
+    """
+
+    building_function = False
+
+    def __init__(self):
+        self._ops = []
+        self._ops_by_name = {}
+        self._names_in_use = {}
+        self._name_stack = ""
+        self._control_dependencies_stack = []
+        self._device_stack = []
+        self._gradient_override_map = {}
+        self._finalized = False
+        self._collections = {}
+        self._version = 0
+        self._v1_default = False
+        self.seed = None
+        self._seed_offset = 0
+
+    # -- naming ------------------------------------------------------------
+    def unique_name(self, name, mark_as_used=True):
+        """`name` under the current name scope, made unique with `_N` as TF does."""
+        if self._name_stack:
+            name = self._name_stack + "/" + name
+        name_key = name.lower()
+        i = self._names_in_use.get(name_key, 0)
+        if mark_as_used:
+            self._names_in_use[name_key] = i + 1
+        if i > 0:
+            base_name_key = name_key
+            while name_key in self._names_in_use:
+                name_key = f"{base_name_key}_{i}"
+                i += 1
+            if mark_as_used:
+                self._names_in_use[name_key] = 1
+            name = f"{name}_{i - 1}"
+        return name
+
+    def get_name_scope(self):
+        return self._name_stack
+
+    @contextlib.contextmanager
+    def name_scope(self, name):
+        """Enters a name scope, returning its full name with a trailing '/'.
+
+        As in TF: a name ending in '/' re-enters that exact scope; None or ''
+        returns to the top level; any other name is made unique.
+        """
+        old = self._name_stack
+        if not name:
+            new = ""
+        elif name.endswith("/"):
+            new = name[:-1]
+        else:
+            new = self.unique_name(name)
+        self._name_stack = new
+        try:
+            yield (new + "/") if new else ""
+        finally:
+            self._name_stack = old
+
+    # -- structure ---------------------------------------------------------
+    def _add_op(self, op):
+        if self._finalized:
+            raise RuntimeError("Graph is finalized and cannot be modified.")
+        op._id = len(self._ops)
+        self._ops.append(op)
+        self._ops_by_name[op._name] = op
+        self._version += 1
+        for t in op._inputs:
+            t._consumers.append(op)
+
+    def get_operations(self):
+        return list(self._ops)
+
+    def get_operation_by_name(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"Operation names are strings (or similar), not {type(name).__name__}.")
+        op = self._ops_by_name.get(name)
+        if op is None:
+            raise KeyError(f"The name {name!r} refers to an Operation not in the graph.")
+        return op
+
+    def get_tensor_by_name(self, name):
+        if not isinstance(name, str):
+            raise TypeError(f"Tensor names are strings (or similar), not {type(name).__name__}.")
+        op_name, sep, index = name.rpartition(":")
+        if not sep or not index.isdigit():
+            raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, not a "
+                             "Tensor. Tensor names must be of the form \"<op_name>:<output_index>\".")
+        op = self._ops_by_name.get(op_name)
+        if op is None:
+            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist. The "
+                           f"operation, {op_name!r}, does not exist in the graph.")
+        if int(index) >= len(op._outputs):
+            raise KeyError(f"The name {name!r} refers to a Tensor which does not exist. The "
+                           f"operation, {op_name!r}, exists but only has {len(op._outputs)} outputs.")
+        return op._outputs[int(index)]
+
+    def as_graph_element(self, obj):
+        from tfgrad_jax.framework.tensor import SymbolicTensor
+        if isinstance(obj, str):
+            return self.get_tensor_by_name(obj) if ":" in obj else self.get_operation_by_name(obj)
+        if isinstance(obj, (SymbolicTensor, Operation)):
+            if obj.graph is not self:
+                raise ValueError(f"{obj!r} is not an element of this graph.")
+            return obj
+        raise TypeError(f"Can not convert a {type(obj).__name__} into a graph element.")
+
+    @property
+    def version(self):
+        return self._version
+
+    @property
+    def finalized(self):
+        return self._finalized
+
+    def finalize(self):
+        """Makes the graph read-only; adding an op then raises RuntimeError."""
+        self._finalized = True
+
+    def _unsafe_unfinalize(self):
+        self._finalized = False
+
+    # -- contexts ----------------------------------------------------------
+    @contextlib.contextmanager
+    def as_default(self):
+        """Makes this the graph new ops are added to, within the `with` block."""
+        _state.graph_stack.append(self)
+        try:
+            yield self
+        finally:
+            _state.graph_stack.pop()
+
+    @contextlib.contextmanager
+    def control_dependencies(self, control_inputs):
+        """Ops created in the block run after `control_inputs`; None clears them."""
+        from tfgrad_jax.framework.tensor import Tensor
+        if control_inputs is None:
+            saved = self._control_dependencies_stack
+            self._control_dependencies_stack = []
+            try:
+                yield
+            finally:
+                self._control_dependencies_stack = saved
+            return
+        ops = []
+        for c in control_inputs:
+            if isinstance(c, Tensor):
+                c = c.op
+            if hasattr(c, "_as_control_op"):
+                c = c._as_control_op()
+            if not isinstance(c, Operation):
+                raise TypeError(f"Control input must be an Operation or a Tensor: {c!r}")
+            if c.graph is not self:
+                raise ValueError(f"Control input {c.name!r} must be from the same graph.")
+            ops.append(c)
+        self._control_dependencies_stack.append(ops)
+        try:
+            yield
+        finally:
+            self._control_dependencies_stack.pop()
+
+    def _current_control_inputs(self, inputs):
+        if not self._control_dependencies_stack:
+            return []
+        input_ops = {id(t._op) for t in inputs}
+        seen, result = set(), []
+        for ops in self._control_dependencies_stack:
+            for op in ops:
+                if id(op) not in seen and id(op) not in input_ops:
+                    seen.add(id(op))
+                    result.append(op)
+        return result
+
+    @contextlib.contextmanager
+    def device(self, device_name):
+        self._device_stack.append(device_name or "")
+        try:
+            yield
+        finally:
+            self._device_stack.pop()
+
+    def _current_device(self):
+        return self._device_stack[-1] if self._device_stack else ""
+
+    @contextlib.contextmanager
+    def gradient_override_map(self, op_type_map):
+        """Uses the gradient registered under another name for the given op types.
+
+        Within the block, an op of type T created here takes its gradient from
+        `tf.RegisterGradient(op_type_map[T])`, as in TF.
+        """
+        for k, v in op_type_map.items():
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise TypeError("Must use strings for op types and gradient names")
+        saved = dict(self._gradient_override_map)
+        self._gradient_override_map.update(op_type_map)
+        try:
+            yield
+        finally:
+            self._gradient_override_map = saved
+
+    def capture(self, tensor):
+        """Brings an eager tensor into this graph; a plain graph embeds its value."""
+        from tfgrad_jax.framework import op_def
+        return op_def.apply_op(op_def.CONST, [], {"value": tensor.numpy() if tensor.shape.rank
+                                                  else np.asarray(tensor.numpy()),
+                                                  "dtype": tensor.dtype}, name="Const")
+
+    # -- collections (TF-1) --------------------------------------------------
+    def add_to_collection(self, name, value):
+        self._collections.setdefault(name, []).append(value)
+
+    def get_collection(self, name, scope=None):
+        items = self._collections.get(name, [])
+        if scope is None:
+            return list(items)
+        return [i for i in items if getattr(i, "name", "").startswith(scope)]
+
+    def get_collection_ref(self, name):
+        return self._collections.setdefault(name, [])
+
+    # -- printing ------------------------------------------------------------
+    def _node_text(self, op):
+        outs = ", ".join(f"{t.name} {_aval_text(t)}" for t in op._outputs) or "()"
+        attrs = ", ".join(f"{k}={_attr_text(v)}" for k, v in op._attrs.items()
+                          if not k.startswith("_"))
+        attrs = f"[{attrs}]" if attrs else ""
+        args = [t.name for t in op._inputs] + [f"^{c.name}" for c in op._control_inputs]
+        return f"{outs} = {op.type}{attrs}({', '.join(args)})"
+
+    def as_text(self):
+        """The graph as text, one op per line: `outputs = Type[attrs](inputs)`."""
+        lines = [f"  {self._node_text(op)}" for op in self._ops]
+        return "graph {\n" + "\n".join(lines) + "\n}"
+
+    def as_graph_def(self):
+        """TF returns a GraphDef protobuf; here the same information as a list of dicts."""
+        return [{"name": op.name, "op": op.type, "input": [t.name for t in op.inputs]
+                 + [f"^{c.name}" for c in op.control_inputs],
+                 "device": op.device,
+                 "attr": {k: v for k, v in op._attrs.items() if not k.startswith("_")}}
+                for op in self._ops]
+
+    def __repr__(self):
+        return f"<tfgrad_jax.Graph with {len(self._ops)} ops at {id(self):#x}>"
+
+
+def _aval_text(t):
+    dims = ",".join("?" if d is None else str(d) for d in t.shape) if t.shape.rank is not None else "*"
+    short = {"float32": "f32", "float64": "f64", "float16": "f16", "bfloat16": "bf16",
+             "int32": "i32", "int64": "i64", "bool": "bool", "complex64": "c64",
+             "complex128": "c128"}.get(t.dtype.name, t.dtype.name)
+    return f"{short}[{dims}]"
+
+
+def _attr_text(v):
+    import numpy as np
+    if isinstance(v, dtypes.DType):
+        return v.name
+    if isinstance(v, np.ndarray):
+        if v.size <= 6:
+            return np.array2string(v, separator=",").replace("\n", "")
+        return f"<{v.dtype}{list(v.shape)}>"
+    if callable(v):
+        return getattr(v, "__name__", "fn")
+    return repr(v)

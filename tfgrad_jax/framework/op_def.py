@@ -1,0 +1,446 @@
+"""One op, one declaration: `def_op` and `apply_op`.
+
+Each op type is declared once, with
+  * its TF type name (`"AddV2"`),
+  * its JAX lowering, `lower(*inputs, **attrs) -> array | tuple of arrays`,
+  * its inputs and their dtype constraints, in a small TF-like syntax
+    (`"x: T, y: T"`, `"values: N*T"` for a list input),
+  * its gradient policy: JAX autodiff of the lowering (the default), a JAX
+    vector-Jacobian rule where TF's gradient differs from JAX's derivative,
+    `NOT_DIFFERENTIABLE` (TF's `tf.no_gradient`: nothing flows back), or
+    `NO_GRADIENT` (TF has no gradient function: `tf.gradients` raises LookupError).
+
+Shapes and dtypes are never written by hand: `apply_op` runs the lowering on
+abstract values (`jax.eval_shape`), in graph mode, or on real arrays, eagerly.
+"""
+
+import contextlib
+import functools
+
+import jax
+import numpy as np
+
+from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.errors import InvalidArgumentError
+from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
+
+AUTODIFF = "autodiff"
+NOT_DIFFERENTIABLE = "not_differentiable"
+NO_GRADIENT = "no_gradient"
+
+_REGISTRY = {}
+
+
+class InputArg:
+    __slots__ = ("name", "type_attr", "is_list")
+
+    def __init__(self, spec):
+        name, _, type_part = (s.strip() for s in spec.partition(":"))
+        self.name = name
+        self.is_list = type_part.startswith("N*")
+        self.type_attr = (type_part[2:] if self.is_list else type_part) or None
+
+
+class OpDef:
+    """The declaration of one op type. Plain data; see the module docstring."""
+
+    __slots__ = ("type", "lower", "inputs", "type_constraints", "grad", "vjp",
+                 "public_names", "value_attrs", "_fn", "is_stateful")
+
+    def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful):
+        self.type = type
+        self.lower = lower
+        self.inputs = tuple(InputArg(s) for s in inputs.split(",") if s.strip()) if inputs else ()
+        self.type_constraints = type_constraints
+        self.grad = grad
+        self.vjp = vjp
+        self.public_names = []
+        self.value_attrs = frozenset(value_attrs)
+        self.is_stateful = stateful
+        self._fn = _with_vjp_rule(lower, vjp) if vjp is not None else lower
+
+    @property
+    def gradient_policy(self):
+        """'autodiff', 'tf rule' (a JAX rule matching TF), 'not differentiable' or 'no gradient'."""
+        if self.grad != AUTODIFF:
+            return self.grad.replace("_", " ")
+        return "tf rule" if self.vjp is not None else AUTODIFF
+
+    def call(self, flat_inputs, input_lengths, attrs):
+        """Runs the lowering on arrays (or tracers); always returns a tuple."""
+        out = self.call_raw(flat_inputs, input_lengths, attrs)
+        return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+    def call_raw(self, flat_inputs, input_lengths, attrs):
+        """Runs the lowering: an array for a single-output op, else a tuple."""
+        if input_lengths is not None:
+            args, i = [], 0
+            for n in input_lengths:
+                if n is None:
+                    args.append(flat_inputs[i])
+                    i += 1
+                else:
+                    args.append(list(flat_inputs[i:i + n]))
+                    i += n
+        else:
+            args = flat_inputs
+        if self.type_constraints:
+            attrs = {k: v for k, v in attrs.items() if k not in self.type_constraints}
+        return self._fn(*args, **attrs)
+
+    def __repr__(self):
+        return f"<OpDef {self.type} ({self.gradient_policy})>"
+
+
+def _with_vjp_rule(lower, rule):
+    """Wraps `lower` so JAX differentiates it with `rule(inputs, output, cotangent, **attrs)`."""
+
+    def fn(*args, **attrs):
+        @jax.custom_vjp
+        def op(*a):
+            return lower(*a, **attrs)
+
+        def fwd(*a):
+            out = lower(*a, **attrs)
+            return out, (a, out)
+
+        def bwd(res, ct):
+            a, out = res
+            grads = rule(a, out, ct, **attrs)
+            return tuple(grads)
+
+        op.defvjp(fwd, bwd)
+        return op(*args)
+
+    fn.__name__ = getattr(lower, "__name__", "op")
+    return fn
+
+
+def def_op(type, lower, inputs="x: T", *, grad=AUTODIFF, vjp=None, value_attrs=(),
+           stateful=False, **type_constraints):
+    """Declares an op type; returns its OpDef. Declaring a type twice is a bug."""
+    if type in _REGISTRY:
+        raise KeyError(f"Op type {type!r} is already declared.")
+    constraints = {k: tuple(v) if v is not None else None for k, v in type_constraints.items()}
+    opdef = OpDef(type, lower, inputs, constraints, grad, vjp, value_attrs, stateful)
+    _REGISTRY[type] = opdef
+    return opdef
+
+
+def get_opdef(type):
+    return _REGISTRY[type]
+
+
+def registered_opdefs():
+    return dict(_REGISTRY)
+
+
+def public(*opdefs):
+    """Decorator recording which public functions create an op (for `list_ops`)."""
+
+    def wrap(fn):
+        for opdef in opdefs:
+            opdef.public_names.append(f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}")
+        return fn
+
+    return wrap
+
+
+# ---------------------------------------------------------------------------
+# Applying an op, eagerly or into a graph.
+
+def _graph_of_inputs(values):
+    """The graph the op goes to: the default graph, or that of its symbolic inputs."""
+    default = graph_mod.current_graph_or_none()
+    found = None
+    for v in values:
+        if isinstance(v, SymbolicTensor):
+            if found is None:
+                found = v
+            elif v.graph is not found.graph:
+                raise ValueError(f"Tensor {v.name!r} must be from the same graph as Tensor "
+                                 f"{found.name!r} (graphs are {v.graph!r} and {found.graph!r}).")
+    if found is None:
+        return default
+    if default is not None and found.graph is not default:
+        if not _is_outer_graph(found.graph, default):
+            raise ValueError(f"Tensor {found.name!r} must be from the same graph as the "
+                             f"default graph {default!r}; it belongs to {found.graph!r}.")
+        return default
+    return found.graph
+
+
+def _is_outer_graph(outer, inner):
+    g = getattr(inner, "outer_graph", None)
+    while g is not None:
+        if g is outer:
+            return True
+        g = getattr(g, "outer_graph", None)
+    return False
+
+
+def _flatten_inputs(opdef, inputs):
+    if len(inputs) != len(opdef.inputs):
+        raise TypeError(f"{opdef.type} takes {len(opdef.inputs)} inputs, got {len(inputs)}")
+    flat, lengths, args = [], [], []
+    for arg, value in zip(opdef.inputs, inputs):
+        if arg.is_list:
+            if isinstance(value, Tensor) or not isinstance(value, (list, tuple)):
+                raise TypeError(f"Expected list for '{arg.name}' argument to '{opdef.type}' Op, "
+                                f"not {value!r}.")
+            flat.extend(value)
+            lengths.append(len(value))
+            args.extend([arg] * len(value))
+        else:
+            flat.append(value)
+            lengths.append(None)
+            args.append(arg)
+    has_lists = any(n is not None for n in lengths)
+    return flat, (tuple(lengths) if has_lists else None), args
+
+
+def _dtype_name_list(allowed):
+    return ", ".join(d.name for d in allowed)
+
+
+def _convert_inputs(opdef, flat, args, graph, op_name):
+    """Converts Python values, checks TF's dtype constraints; returns tensors and type attrs."""
+    # TF infers each type attribute from the tensors given for it; Python
+    # numbers then take that dtype (x + 1 keeps x's dtype, never promotes).
+    attr_dtype = {}
+    for arg, v in zip(args, flat):
+        if arg.type_attr and isinstance(v, Tensor) and arg.type_attr not in attr_dtype:
+            attr_dtype[arg.type_attr] = v.dtype
+    converted = []
+    for arg, v in zip(args, flat):
+        if not isinstance(v, Tensor):
+            want = attr_dtype.get(arg.type_attr)
+            try:
+                v = convert_to_tensor(v, dtype=want, name=arg.name)
+            except TypeError as e:
+                raise TypeError(f"Input '{arg.name}' of '{opdef.type}' Op could not be converted "
+                                f"to a tensor: {e}") from None
+        elif isinstance(v, EagerTensor) and graph is not None:
+            v = graph.capture(v)
+        if arg.type_attr:
+            allowed = opdef.type_constraints.get(arg.type_attr)
+            if allowed is not None and v.dtype not in allowed:
+                raise TypeError(f"Value passed to parameter '{arg.name}' has DataType "
+                                f"{v.dtype.name} not in list of allowed values: "
+                                f"{_dtype_name_list(allowed)}")
+            first = attr_dtype.setdefault(arg.type_attr, v.dtype)
+            if v.dtype != first:
+                first_arg = next(a.name for a, t in zip(args, converted + [v])
+                                 if a.type_attr == arg.type_attr)
+                raise TypeError(f"Input '{arg.name}' of '{opdef.type}' Op has type "
+                                f"{v.dtype.name} that does not match type {first.name} of "
+                                f"argument '{first_arg}'.")
+        converted.append(v)
+    return converted, attr_dtype
+
+
+@functools.lru_cache(maxsize=100_000)
+def _cached_eval_shape(opdef, input_lengths, attrs_key, in_avals):
+    attrs = {k: np.zeros(v[1], np.dtype(v[2])) if k in opdef.value_attrs and isinstance(v, tuple)
+             and v[:1] == ("<array>",) else v for k, v in attrs_key}
+    return _eval_shape(opdef, input_lengths, attrs, in_avals)
+
+
+def _eval_shape(opdef, input_lengths, attrs, in_avals):
+    avals = [jax.ShapeDtypeStruct(s, d) for s, d in in_avals]
+    return jax.eval_shape(lambda *a: opdef.call_raw(a, input_lengths, attrs), *avals)
+
+
+def _attrs_key(opdef, attrs):
+    items = []
+    for k in sorted(attrs):
+        v = attrs[k]
+        if k in opdef.value_attrs and isinstance(v, np.ndarray):
+            v = ("<array>", v.shape, v.dtype.str)  # only its shape and dtype shape the result
+        items.append((k, v))
+    key = tuple(items)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _shape_error(opdef, op_name, tensors, err):
+    shapes = ", ".join(str([d for d in t.shape]) if t.shape.rank is not None else "?" for t in tensors)
+    where = f"node {op_name}" if op_name else f"Op:{opdef.type}"
+    msg = str(err).split("\n")[0]
+    return f"{msg} for '{{{{{where}}}}} = {opdef.type}' with input shapes: {shapes}."
+
+
+def infer_outputs(opdef, input_lengths, attrs, tensors, op_name=None):
+    """Output avals of an op from its lowering (`jax.eval_shape`), cached per signature."""
+    in_avals = tuple((t._aval.shape, t._aval.dtype) for t in tensors)
+    key = _attrs_key(opdef, attrs)
+    try:
+        if key is not None:
+            out = _cached_eval_shape(opdef, input_lengths, key, in_avals)
+        else:
+            out = _eval_shape(opdef, input_lengths, attrs, in_avals)
+    except (TypeError, ValueError, IndexError, ArithmeticError) as e:
+        raise ValueError(_shape_error(opdef, op_name, tensors, e)) from None
+    except Exception as e:  # JAX's own errors (e.g. inconclusive symbolic dims)
+        raise ValueError(_shape_error(opdef, op_name, tensors, e)) from None
+    return out
+
+
+def apply_op(opdef, inputs, attrs=None, name=None):
+    """Applies an op to inputs: eagerly on arrays, or as a new Operation in a graph.
+
+    Returns one tensor, or a tuple for a multi-output op.
+    """
+    attrs = {} if attrs is None else attrs
+    flat, input_lengths, args = _flatten_inputs(opdef, inputs)
+    graph = _graph_of_inputs(flat)
+    if graph is None:
+        return _apply_eager(opdef, flat, input_lengths, args, attrs)
+    if name is not None and name.endswith("/"):
+        op_name = name[:-1]
+    else:
+        op_name = graph.unique_name(name or opdef.type)
+    with graph.name_scope(op_name + "/"):
+        tensors, attr_dtypes = _convert_inputs(opdef, flat, args, graph, op_name)
+    all_attrs = dict(attr_dtypes)
+    all_attrs.update(attrs)
+    out_avals = infer_outputs(opdef, input_lengths, attrs, tensors, op_name)
+    op = graph_mod.Operation(graph, opdef, op_name, tensors, input_lengths, all_attrs,
+                             graph._current_control_inputs(tensors), graph._current_device())
+    single = not isinstance(out_avals, (tuple, list))
+    avals = (out_avals,) if single else tuple(out_avals)
+    op._outputs = tuple(SymbolicTensor(op, i, a) for i, a in enumerate(avals))
+    override = graph._gradient_override_map.get(opdef.type)
+    if override is not None:
+        op._attrs["_gradient_op_type"] = override
+    graph._add_op(op)
+    return op._outputs[0] if single else op._outputs
+
+
+def _apply_eager(opdef, flat, input_lengths, args, attrs):
+    tensors, _ = _convert_inputs(opdef, flat, args, None, None)
+    arrays = [t._value for t in tensors]
+    try:
+        out = opdef.call_raw(arrays, input_lengths, attrs)
+    except (TypeError, ValueError, IndexError, ArithmeticError) as e:
+        raise InvalidArgumentError(None, None, _shape_error(opdef, None, tensors, e)) from None
+    if isinstance(out, (tuple, list)):
+        return tuple(EagerTensor(o) for o in out)
+    return EagerTensor(out)
+
+
+@contextlib.contextmanager
+def op_scope(name, default_name):
+    """Opens the name scope a composite op's wrapper works in, as TF's wrappers do.
+
+    Yields the exact name (ending in '/') to give the final op, so that the op
+    and the constants converted inside share one unique name (`truediv`,
+    `truediv/y`). Eagerly, yields None.
+    """
+    graph = graph_mod.current_graph_or_none()
+    if graph is None:
+        yield None
+        return
+    with graph.name_scope(name or default_name) as scope:
+        yield scope
+
+
+# ---------------------------------------------------------------------------
+# The framework's own ops: constants and placeholders.
+
+def _const_lowering(*, value, dtype):
+    return jax.numpy.asarray(value, dtype=dtype.as_numpy_dtype)
+
+
+CONST = def_op("Const", _const_lowering, inputs="", grad=NOT_DIFFERENTIABLE,
+               value_attrs=("value",))
+
+
+def _placeholder_lowering(*, dtype, shape):
+    raise InvalidArgumentError(
+        None, None, "You must feed a value for placeholder tensor with dtype "
+        f"{dtype.name} and shape {shape}")
+
+
+PLACEHOLDER = def_op("Placeholder", _placeholder_lowering, inputs="", grad=NOT_DIFFERENTIABLE)
+
+
+def make_placeholder(graph, dtype, shape_avals, name, shape):
+    """Adds a Placeholder op with the given abstract value (used by functions and v1)."""
+    op_name = graph.unique_name(name or "Placeholder")
+    op = graph_mod.Operation(graph, PLACEHOLDER, op_name, (), None,
+                             {"dtype": dtype, "shape": shape}, [], graph._current_device())
+    op._outputs = (SymbolicTensor(op, 0, shape_avals),)
+    graph._add_op(op)
+    return op._outputs[0]
+
+
+def constant(value, dtype=None, shape=None, name="Const"):
+    """Creates a constant tensor, as `tf.constant`: eager, or a Const op in a graph.
+
+    Python floats become float32 and ints int32 (TF's defaults); numpy arrays
+    keep their dtype. With `shape`, a scalar is broadcast and other values are
+    reshaped (ValueError if the sizes differ, as TF).
+    """
+    if isinstance(value, Tensor):
+        from tfgrad_jax.ops import math_ops, array_ops
+        out = value if dtype is None else math_ops.cast(value, dtype)
+        return out if shape is None else array_ops.reshape(out, shape)
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else None
+    arr = to_numpy(value, dtype)
+    if shape is not None:
+        shape = tuple(int(d) for d in shape)
+        size = int(np.prod(shape))
+        if arr.size == 1:
+            arr = np.broadcast_to(arr.reshape(()), shape).copy()
+        elif arr.size == size:
+            arr = arr.reshape(shape)
+        else:
+            raise TypeError(f"Eager execution of tf.constant with unsupported shape. Tensor "
+                            f"{value!r} (converted from {value!r}) has {arr.size} elements, but "
+                            f"got `shape` {shape} with {size} elements).")
+    return _constant_from_numpy(arr, name)
+
+
+def _constant_from_numpy(arr, name="Const"):
+    dtype = dtypes.as_dtype(arr.dtype)
+    graph = graph_mod.current_graph_or_none()
+    if graph is None:
+        return EagerTensor(jax.numpy.asarray(arr), dtype)
+    return apply_op(CONST, [], {"value": arr, "dtype": dtype}, name=name)
+
+
+def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_dtype=None):
+    """Converts tensors, numpy arrays, Python numbers and lists to a Tensor.
+
+    A tensor of another dtype than `dtype` raises ValueError, as in TF. Lists
+    that contain tensors are stacked (TF's auto-packing).
+    """
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else None
+    dtype_hint = dtype_hint if dtype_hint is not None else preferred_dtype
+    if hasattr(value, "_as_tensor"):  # IndexedSlices, Variables
+        value = value._as_tensor()
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError(f"Tensor conversion requested dtype {dtype.name} for Tensor with "
+                             f"dtype {value.dtype.name}: {value!r}")
+        return value
+    if isinstance(value, (list, tuple)) and _contains_tensor(value):
+        from tfgrad_jax.ops import array_ops
+        return array_ops._autopack(value, dtype, name or "packed")
+    if value is None:
+        raise ValueError("Attempt to convert a value (None) with an unsupported type "
+                         "(<class 'NoneType'>) to a Tensor.")
+    arr = to_numpy(value, dtype, dtype_hint)
+    return _constant_from_numpy(arr, name or "Const")
+
+
+def _contains_tensor(value):
+    for v in value:
+        if isinstance(v, Tensor) or (isinstance(v, (list, tuple)) and _contains_tensor(v)):
+            return True
+    return False

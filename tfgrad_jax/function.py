@@ -1,0 +1,462 @@
+"""`tf.function`: trace once per input signature, lower with one interpreter, jit.
+
+A call looks up the traced `ConcreteFunction` for the call's signature (the
+shapes and dtypes of tensor arguments, the values of Python arguments) as TF
+does; a new signature traces the Python function into a `FuncGraph`. The
+graph is lowered once into a JAX function and compiled with `jax.jit`, which
+caches the XLA executable: a second call neither retraces nor re-lowers.
+
+Called while another graph is being built (a tf.function inside a
+tf.function, or inside `tf.Graph().as_default()`), the Python function is
+inlined into that graph, so gradients flow through it like any other op.
+"""
+
+import functools
+import inspect
+import itertools
+import weakref
+
+import jax
+import numpy as np
+from jax import export as jax_export
+
+from tfgrad_jax import lowering
+from tfgrad_jax.framework import dtypes, nest
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.op_def import make_placeholder
+from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
+from tfgrad_jax.framework.tensor_shape import TensorShape
+from tfgrad_jax.framework.tensor_spec import TensorSpec
+
+
+class FuncGraph(graph_mod.Graph):
+    """The graph of a traced function: `inputs` (placeholders), `outputs`, `captures`.
+
+    An eager tensor used inside the function is captured as an extra
+    placeholder whose value is passed on every call (as TF captures it).
+    """
+
+    building_function = True
+
+    def __init__(self, name, outer_graph=None):
+        super().__init__()
+        self.name = name
+        self.outer_graph = outer_graph
+        self.inputs = []
+        self.outputs = []
+        self.structured_outputs = None
+        self._captures = {}  # id(external) -> (external, placeholder)
+
+    def capture(self, tensor):
+        entry = self._captures.get(id(tensor))
+        if entry is not None:
+            return entry[1]
+        with self.name_scope(None):
+            placeholder = make_placeholder(
+                self, tensor.dtype, jax.ShapeDtypeStruct(tuple(tensor.shape), tensor.dtype.as_numpy_dtype),
+                "Placeholder", tensor.shape)
+        self._captures[id(tensor)] = (tensor, placeholder)
+        return placeholder
+
+    @property
+    def captures(self):
+        return [(ext, ph) for ext, ph in self._captures.values()]
+
+    @property
+    def external_captures(self):
+        return [ext for ext, _ in self._captures.values()]
+
+    @property
+    def internal_captures(self):
+        return [ph for _, ph in self._captures.values()]
+
+
+class ConcreteFunction:
+    """One traced signature of a tf.function: its graph, lowered and jit-compiled.
+
+    `graph` is the FuncGraph; `as_jaxpr()`, `as_hlo_text()` and
+    `compiled_hlo_text()` show what JAX and XLA make of it.
+    """
+
+    def __init__(self, graph, structured_outputs, output_leaves, input_specs):
+        self.graph = graph
+        self.structured_outputs = structured_outputs
+        self._input_specs = input_specs
+        # Flat outputs: tensors go through the compiled function, anything
+        # else (Python values, None) is returned as it was.
+        self._output_leaves = output_leaves
+        self._output_tensors = [leaf for leaf in output_leaves if isinstance(leaf, Tensor)]
+        self._output_dtypes = [t.dtype for t in self._output_tensors]
+        graph.outputs = list(self._output_tensors)
+        self._captured = graph.external_captures
+        self._all_inputs = graph.inputs + graph.internal_captures
+        self.lowering_count = 0
+        self._lowered = lowering.lower(self._all_inputs, self._output_tensors)
+        lowered = self._lowered
+
+        def jax_function(*arrays):
+            self.lowering_count += 1  # runs only when JAX traces (new shapes)
+            return lowered(*arrays)
+
+        self._jax_function = jax_function
+        self._jitted = jax.jit(jax_function)
+
+    @property
+    def inputs(self):
+        return list(self._all_inputs)
+
+    @property
+    def outputs(self):
+        return list(self._output_tensors)
+
+    @property
+    def captured_inputs(self):
+        return list(self._captured)
+
+    @property
+    def structured_input_signature(self):
+        return self._input_specs
+
+    def _capture_values(self):
+        return [c._value if isinstance(c, EagerTensor) else c.read_value()._value
+                for c in self._captured]
+
+    def _call_flat(self, arrays):
+        if self._captured:
+            arrays = list(arrays) + self._capture_values()
+        results = self._jitted(*arrays)
+        it = iter(EagerTensor(v, d) for v, d in zip(results, self._output_dtypes))
+        flat = [next(it) if isinstance(leaf, Tensor) else leaf for leaf in self._output_leaves]
+        return nest.pack_sequence_as(self.structured_outputs, flat)
+
+    def __call__(self, *args):
+        """Calls the traced graph with tensors for its (flattened) tensor inputs."""
+        flat = [a for a in nest.flatten(list(args))]
+        if len(flat) != len(self.graph.inputs):
+            raise TypeError(f"This ConcreteFunction takes {len(self.graph.inputs)} tensor "
+                            f"arguments, got {len(flat)}.")
+        arrays = []
+        for a, ph in zip(flat, self.graph.inputs):
+            value = a._value if isinstance(a, EagerTensor) else to_numpy(a, ph.dtype)
+            if not ph.shape.is_compatible_with(TensorShape(np.shape(value))):
+                raise ValueError(f"Argument for {ph.op.name} has shape {np.shape(value)}, "
+                                 f"expected {ph.shape}.")
+            arrays.append(value)
+        return self._call_flat(arrays)
+
+    def _abstract_inputs(self, args):
+        if args:
+            return [jax.ShapeDtypeStruct(np.shape(a), _array_dtype(a)) for a in args] + [
+                jax.ShapeDtypeStruct(c.shape, c.dtype.as_numpy_dtype) for c in self._captured]
+        return [t._aval for t in self._all_inputs]
+
+    def as_jaxpr(self, *args):
+        """The jaxpr JAX traces from the graph (symbolic dims stay symbolic)."""
+        return jax.make_jaxpr(self._lowered)(*self._abstract_inputs(args))
+
+    def as_hlo_text(self, *args):
+        """The StableHLO module handed to XLA, before optimisation."""
+        return self._jitted.lower(*self._abstract_inputs(args)).as_text()
+
+    def compiled_hlo_text(self, *args):
+        """The HLO XLA runs after optimisation (needs concrete shapes for None dims)."""
+        return self._jitted.lower(*self._abstract_inputs(args)).compile().as_text()
+
+    def pretty_printed_signature(self):
+        ins = ", ".join(f"{ph.op.name}: {ph.dtype.name}{list(ph.shape) if ph.shape.rank is not None else '*'}"
+                        for ph in self.graph.inputs)
+        outs = ", ".join(f"{t.dtype.name}{list(t.shape)}" for t in self._output_tensors)
+        return f"({ins}) -> ({outs})"
+
+    def __repr__(self):
+        return f"<ConcreteFunction {self.graph.name}{self.pretty_printed_signature()}>"
+
+
+def _array_dtype(a):
+    if isinstance(a, Tensor):
+        return a.dtype.as_numpy_dtype
+    return np.asarray(a).dtype
+
+
+_scope_counter = itertools.count()
+
+
+class _Tracer:
+    """Encodes call arguments as a cache key and builds placeholders for them."""
+
+    def __init__(self, param_names):
+        self.param_names = param_names
+
+    @staticmethod
+    def encode(x, arrays):
+        """A hashable key for one argument; tensor values are appended to `arrays`."""
+        if isinstance(x, EagerTensor):
+            arrays.append(x._value)
+            return ("T", x._value.shape, x._dtype)
+        if isinstance(x, np.ndarray):
+            arrays.append(x)
+            return ("T", x.shape, dtypes.as_dtype(x.dtype))
+        if isinstance(x, TensorSpec):
+            return ("S", x.shape, x.dtype)
+        if isinstance(x, (list, tuple)):
+            return (type(x), tuple(_Tracer.encode(v, arrays) for v in x))
+        if isinstance(x, dict):
+            return (type(x), tuple((k, _Tracer.encode(x[k], arrays)) for k in sorted(x)))
+        if isinstance(x, SymbolicTensor):
+            raise TypeError(f"A symbolic tensor ({x.name}) was passed to a tf.function called "
+                            "eagerly; it belongs to a graph that is not being built.")
+        if hasattr(x, "_tf_function_key"):
+            return x._tf_function_key(arrays)
+        try:
+            hash(x)
+        except TypeError:
+            return ("O", id(x))
+        return ("V", type(x), x)
+
+
+def _placeholders_for(structure, graph, names, symbolic_scope):
+    """Replaces tensor leaves (and TensorSpecs) by placeholders named after the arguments."""
+    counter = {}
+
+    def make(leaf, base):
+        if isinstance(leaf, TensorSpec):
+            dtype, shape = leaf.dtype, leaf.shape
+        elif isinstance(leaf, (EagerTensor, np.ndarray)):
+            dtype = leaf.dtype if isinstance(leaf, EagerTensor) else dtypes.as_dtype(leaf.dtype)
+            shape = TensorShape(leaf.shape)
+        else:
+            return leaf
+        n = counter.get(base, 0)
+        counter[base] = n + 1
+        name = base if n == 0 else f"{base}_{n}"
+        if shape.rank is None:
+            raise ValueError(f"Argument {base!r}: a TensorSpec of unknown rank cannot be "
+                             "traced (XLA needs the rank); give the rank with None dims.")
+        if shape.is_fully_defined():
+            dims = tuple(shape.as_list())
+        else:
+            text = ", ".join(f"d{next(_scope_counter)}" if d is None else str(d) for d in shape)
+            dims = jax_export.symbolic_shape(text, scope=symbolic_scope)
+        placeholder = make_placeholder(graph, dtype, jax.ShapeDtypeStruct(dims, dtype.as_numpy_dtype),
+                                       name, shape)
+        graph.inputs.append(placeholder)
+        return placeholder
+
+    def walk(x, base):
+        if isinstance(x, (list, tuple)) and not isinstance(x, TensorSpec):
+            items = [walk(v, base) for v in x]
+            return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
+        if isinstance(x, dict):
+            return type(x)((k, walk(x[k], base)) for k in sorted(x))
+        return make(x, base)
+
+    return [walk(v, n) for v, n in zip(structure, names)]
+
+
+class Function:
+    """A Python function traced and compiled per input signature, as `tf.function`."""
+
+    def __init__(self, python_function, input_signature=None, autograph=True,
+                 jit_compile=None, reduce_retracing=False, name=None, **legacy_options):
+        self._python_function = python_function
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._input_signature = (None if input_signature is None else
+                                 _check_input_signature(input_signature))
+        self._jit_compile = jit_compile
+        self._reduce_retracing = reduce_retracing
+        self._cache = {}
+        self._tracing_count = 0
+        self._descriptor_cache = weakref.WeakKeyDictionary()
+        try:
+            self._signature = inspect.signature(python_function)
+        except (TypeError, ValueError):
+            self._signature = None
+        functools.update_wrapper(self, python_function)
+
+    @property
+    def python_function(self):
+        return self._python_function
+
+    @property
+    def input_signature(self):
+        return self._input_signature
+
+    def experimental_get_tracing_count(self):
+        """How many times the Python function has been traced (TF's counter)."""
+        return self._tracing_count
+
+    def __get__(self, instance, owner):
+        if instance is None:
+            return self
+        try:
+            bound = self._descriptor_cache.get(instance)
+        except TypeError:
+            bound = None
+        if bound is None:
+            bound = Function(self._python_function.__get__(instance, owner),
+                             self._input_signature, jit_compile=self._jit_compile,
+                             name=self._name)
+            try:
+                self._descriptor_cache[instance] = bound
+            except TypeError:
+                pass
+        return bound
+
+    def _canonical_args(self, args, kwargs):
+        if not kwargs or self._signature is None:
+            return args, kwargs
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{self._name}(): {e}") from None
+        return bound.args, bound.kwargs
+
+    def _param_names(self, n_args, kwargs):
+        names = []
+        if self._signature is not None:
+            params = [p for p in self._signature.parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
+            for i in range(n_args):
+                if i < len(params) and params[i].kind != params[i].VAR_POSITIONAL:
+                    names.append(params[i].name)
+                else:
+                    names.append(f"args_{i}")
+        else:
+            names = [f"args_{i}" for i in range(n_args)]
+        return names + list(sorted(kwargs))
+
+    def __call__(self, *args, **kwargs):
+        if not graph_mod.executing_eagerly():
+            # Being traced into another graph: inline the Python function.
+            return self._python_function(*args, **kwargs)
+        if self._input_signature is not None:
+            concrete, arrays = self._signature_call(args, kwargs)
+        else:
+            args, kwargs = self._canonical_args(args, kwargs)
+            arrays = []
+            key = (_Tracer.encode(args, arrays), _Tracer.encode(kwargs, arrays)
+                   if kwargs else None)
+            concrete = self._cache.get(key)
+            if concrete is None:
+                concrete = self._trace(args, kwargs)
+                self._cache[key] = concrete
+        return concrete._call_flat(arrays)
+
+    def _signature_call(self, args, kwargs):
+        args, kwargs = self._canonical_args(args, kwargs)
+        if kwargs:
+            raise TypeError(f"{self._name}() with an input_signature takes positional tensor "
+                            f"arguments only, got keyword arguments {sorted(kwargs)}.")
+        flat_args = nest.flatten(list(args))
+        flat_specs = nest.flatten(list(self._input_signature))
+        if len(flat_args) != len(flat_specs):
+            raise TypeError(f"{self._name}() takes {len(flat_specs)} tensor arguments per its "
+                            f"input_signature, got {len(flat_args)}.")
+        arrays = []
+        for i, (a, spec) in enumerate(zip(flat_args, flat_specs)):
+            if isinstance(a, EagerTensor):
+                if a.dtype != spec.dtype or not spec.shape.is_compatible_with(a.shape):
+                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
+                                    f"argument {i} is a {a.dtype.name} tensor of shape "
+                                    f"{a.shape}, which does not match {spec}.")
+                arrays.append(a._value)
+            else:
+                try:
+                    value = to_numpy(a, spec.dtype)
+                except TypeError as e:
+                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
+                                    f"argument {i}: {e}") from None
+                if not spec.shape.is_compatible_with(TensorShape(value.shape)):
+                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
+                                    f"argument {i} has shape {value.shape}, which does not "
+                                    f"match {spec}.")
+                arrays.append(value)
+        concrete = self._cache.get("signature")
+        if concrete is None:
+            concrete = self._trace(tuple(self._input_signature), {})
+            self._cache["signature"] = concrete
+        return concrete, arrays
+
+    def _trace(self, args, kwargs):
+        self._tracing_count += 1
+        graph = FuncGraph(self._name, outer_graph=None)
+        names = self._param_names(len(args), kwargs)
+        scope = jax_export.SymbolicScope()
+        with graph.as_default():
+            placeheld = _placeholders_for(list(args) + [kwargs[k] for k in sorted(kwargs)],
+                                          graph, names, scope)
+            call_args = placeheld[:len(args)]
+            call_kwargs = dict(zip(sorted(kwargs), placeheld[len(args):]))
+            input_specs = (tuple(_spec_of(a) for a in call_args),
+                           {k: _spec_of(v) for k, v in call_kwargs.items()})
+            outputs = self._python_function(*call_args, **call_kwargs)
+            leaves = [_as_output(leaf, graph) for leaf in nest.flatten(outputs)]
+        graph.structured_outputs = outputs
+        return ConcreteFunction(graph, outputs, leaves, input_specs)
+
+    def get_concrete_function(self, *args, **kwargs):
+        """The ConcreteFunction for these arguments (tensors or TensorSpecs), tracing if new."""
+        if self._input_signature is not None and not args and not kwargs:
+            concrete = self._cache.get("signature")
+            if concrete is None:
+                concrete = self._trace(tuple(self._input_signature), {})
+                self._cache["signature"] = concrete
+            return concrete
+        args, kwargs = self._canonical_args(args, kwargs)
+        key = (_Tracer.encode(args, []), _Tracer.encode(kwargs, []) if kwargs else None)
+        concrete = self._cache.get(key)
+        if concrete is None:
+            concrete = self._trace(args, kwargs)
+            self._cache[key] = concrete
+        return concrete
+
+    def __repr__(self):
+        return f"<tfgrad_jax.function {self._name}>"
+
+
+def _spec_of(x):
+    if isinstance(x, SymbolicTensor):
+        return TensorSpec(x.shape, x.dtype, x.op.name)
+    return nest.map_structure(lambda v: _spec_of(v) if isinstance(v, SymbolicTensor) else v, x) \
+        if nest.is_nested(x) else x
+
+
+def _as_output(leaf, graph):
+    if hasattr(leaf, "_as_tensor"):
+        leaf = leaf._as_tensor()
+    if isinstance(leaf, EagerTensor):
+        return graph.capture(leaf)
+    if isinstance(leaf, (SymbolicTensor,)) or leaf is None:
+        return leaf
+    if isinstance(leaf, Tensor):
+        return leaf
+    return leaf
+
+
+def _check_input_signature(signature):
+    if not isinstance(signature, (list, tuple)):
+        raise TypeError("input_signature must be either a tuple or a list of tf.TensorSpec "
+                        f"objects, got {type(signature).__name__}.")
+    for spec in nest.flatten(list(signature)):
+        if not isinstance(spec, TensorSpec):
+            raise TypeError(f"input_signature must contain only tf.TensorSpec objects, got "
+                            f"{spec!r}.")
+    return tuple(signature)
+
+
+def function(func=None, input_signature=None, autograph=True, jit_compile=None,
+             reduce_retracing=False, experimental_relax_shapes=None, experimental_compile=None,
+             name=None, **kwargs):
+    """Compiles a Python function into a callable graph, as `tf.function`.
+
+    Traces once per input signature (new shapes or dtypes of tensor arguments,
+    new values of Python arguments retrace, as in TF); every trace is lowered
+    to one JAX function and compiled by XLA with `jax.jit`, whatever
+    `jit_compile` says. `autograph` is accepted; Python control flow on
+    tensors is not converted (use tf.cond / tf.where).
+    """
+    def decorate(f):
+        return Function(f, input_signature=input_signature, autograph=autograph,
+                        jit_compile=jit_compile, reduce_retracing=reduce_retracing, name=name)
+
+    return decorate if func is None else decorate(func)
