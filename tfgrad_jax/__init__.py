@@ -23,6 +23,9 @@ from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.framework.tensor_spec import TensorSpec
 from tfgrad_jax.framework.scopes import name_scope, control_dependencies
 from tfgrad_jax.function import function
+from tfgrad_jax.gradients import (AggregationMethod, NotDifferentiable, RegisterGradient,
+                                  UnconnectedGradients, custom_gradient, gradients, hessians,
+                                  no_gradient)
 from tfgrad_jax.device import device
 from tfgrad_jax import config
 from tfgrad_jax import math

@@ -193,7 +193,7 @@ class _Tracer:
         if isinstance(x, EagerTensor):
             arrays.append(x._value)
             return ("T", x._value.shape, x._dtype)
-        if isinstance(x, np.ndarray):
+        if isinstance(x, (np.ndarray, np.generic)):
             arrays.append(x)
             return ("T", x.shape, dtypes.as_dtype(x.dtype))
         if isinstance(x, TensorSpec):
@@ -221,7 +221,7 @@ def _placeholders_for(structure, graph, names, symbolic_scope):
     def make(leaf, base):
         if isinstance(leaf, TensorSpec):
             dtype, shape = leaf.dtype, leaf.shape
-        elif isinstance(leaf, (EagerTensor, np.ndarray)):
+        elif isinstance(leaf, (EagerTensor, np.ndarray, np.generic)):
             dtype = leaf.dtype if isinstance(leaf, EagerTensor) else dtypes.as_dtype(leaf.dtype)
             shape = TensorShape(leaf.shape)
         else:

@@ -32,16 +32,19 @@ def schedule(fetches, known):
     return [needed[i] for i in sorted(needed)]
 
 
-def run_ops(ops, env, transform=None):
+def run_ops(ops, env, call=None):
     """Evaluates `ops` in order, reading and writing `env` (id(tensor) -> array).
 
-    `transform(op, outputs) -> outputs`, when given, may rewrite each op's
-    outputs (tf.gradients uses it to insert stop_gradient and probes).
+    `call(op, input_values) -> output tuple`, when given, replaces the plain
+    lowering call for every op (tf.gradients uses it to add probes and custom
+    gradients); it may defer to `op._opdef.call` itself.
     """
     for op in ops:
-        outs = op._opdef.call([env[id(t)] for t in op._inputs], op._input_lengths, op._attrs)
-        if transform is not None:
-            outs = transform(op, outs)
+        ins = [env[id(t)] for t in op._inputs]
+        if call is None:
+            outs = op._opdef.call(ins, op._input_lengths, op._attrs)
+        else:
+            outs = call(op, ins)
         for t, v in zip(op._outputs, outs):
             env[id(t)] = v
     return env

@@ -46,7 +46,7 @@ class OpDef:
     """The declaration of one op type. Plain data; see the module docstring."""
 
     __slots__ = ("type", "lower", "inputs", "type_constraints", "grad", "vjp",
-                 "public_names", "value_attrs", "_fn", "is_stateful")
+                 "public_names", "value_attrs", "_fn", "is_stateful", "_type_attrs")
 
     def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful):
         self.type = type
@@ -59,6 +59,9 @@ class OpDef:
         self.value_attrs = frozenset(value_attrs)
         self.is_stateful = stateful
         self._fn = _with_vjp_rule(lower, vjp) if vjp is not None else lower
+        # Type attributes (T, ...) are recorded on the op but never passed to the lowering.
+        self._type_attrs = frozenset(type_constraints) | {
+            a.type_attr for a in self.inputs if a.type_attr}
 
     @property
     def gradient_policy(self):
@@ -85,8 +88,8 @@ class OpDef:
                     i += n
         else:
             args = flat_inputs
-        if self.type_constraints:
-            attrs = {k: v for k, v in attrs.items() if k not in self.type_constraints}
+        # Type attributes and private ones ("_gradient_op_type") are not lowering arguments.
+        attrs = {k: v for k, v in attrs.items() if k not in self._type_attrs and k[0] != "_"}
         return self._fn(*args, **attrs)
 
     def __repr__(self):
@@ -156,18 +159,20 @@ def _graph_of_inputs(values):
     found = None
     for v in values:
         if isinstance(v, SymbolicTensor):
+            if default is None:  # TF 2: a graph tensor used eagerly, outside its graph
+                raise TypeError(f"{v!r} is out of scope and cannot be used here. Use return "
+                                "values, explicit Python locals or TensorFlow collections to "
+                                "access it.")
             if found is None:
                 found = v
             elif v.graph is not found.graph:
-                raise ValueError(f"Tensor {v.name!r} must be from the same graph as Tensor "
-                                 f"{found.name!r} (graphs are {v.graph!r} and {found.graph!r}).")
+                raise ValueError(f"{v} must be from the same graph as {found} (graphs are "
+                                 f"{v.graph!r} and {found.graph!r}).")
     if found is None:
         return default
-    if default is not None and found.graph is not default:
-        if not _is_outer_graph(found.graph, default):
-            raise ValueError(f"Tensor {found.name!r} must be from the same graph as the "
-                             f"default graph {default!r}; it belongs to {found.graph!r}.")
+    if found.graph is not default and _is_outer_graph(found.graph, default):
         return default
+    # As TF, an op on tensors of a graph that is not the default goes to their graph.
     return found.graph
 
 
@@ -300,6 +305,9 @@ def apply_op(opdef, inputs, attrs=None, name=None):
     graph = _graph_of_inputs(flat)
     if graph is None:
         return _apply_eager(opdef, flat, input_lengths, args, attrs)
+    if graph is not graph_mod.current_graph_or_none():
+        with graph.as_default():  # constants converted for the op go to its graph too
+            return apply_op(opdef, inputs, attrs, name)
     if name is not None and name.endswith("/"):
         op_name = name[:-1]
     else:

@@ -1,0 +1,641 @@
+"""`tf.gradients`: symbolic derivatives, decided on the graph, computed by `jax.vjp`.
+
+Everything TF decides about a gradient is decided here on the graph, before
+any JAX call:
+  * which xs connect to which ys (None, or zeros with 'zero', otherwise),
+  * where backprop stops: `stop_gradients` (per op: stopping one output of a
+    multi-output op stops all its outputs), `tf.stop_gradient`, ops declared
+    not differentiable, and integer/bool tensors (constants for every x),
+  * which ops on the path have no gradient at all (LookupError),
+  * which ops take a gradient function registered with `tf.RegisterGradient`
+    (or `Graph.gradient_override_map`, or `tf.custom_gradient`).
+
+Then one `SymbolicGradient` op is added to the graph. Its lowering evaluates
+the sub-graph between xs and ys with a zero "probe" added at each x, and
+differentiates with respect to the probes with `jax.vjp`. Adding probes gives
+TF's total derivatives for free: an x that also acts through another x (b = 2a)
+gets both contributions. Its outputs are ordinary graph tensors, so they can
+be used by later ops and differentiated again (`tf.hessians`).
+"""
+
+import enum
+import inspect
+import itertools
+import traceback
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from tfgrad_jax import lowering
+from tfgrad_jax.framework import dtypes, nest
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
+                                         convert_to_tensor, def_op, get_opdef, make_placeholder,
+                                         public, registered_opdefs)
+from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
+
+
+class UnconnectedGradients(enum.Enum):
+    """What tf.gradients returns for an x that does not reach ys: None or zeros."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class AggregationMethod:
+    """How gradient terms are summed, as `tf.AggregationMethod`.
+
+    All methods give the same sums (up to rounding) here: XLA fuses the sums
+    that JAX's backward pass builds, whichever method is named.
+    """
+
+    ADD_N = 0
+    DEFAULT = ADD_N
+    EXPERIMENTAL_TREE = 1
+    EXPERIMENTAL_ACCUMULATE_N = 2
+
+
+_ACCEPTED_AGGREGATION = [AggregationMethod.ADD_N, AggregationMethod.EXPERIMENTAL_TREE,
+                         AggregationMethod.EXPERIMENTAL_ACCUMULATE_N]
+
+# ---------------------------------------------------------------------------
+# The registry of TF-style gradient functions: fn(op, *output_grads) -> input grads.
+
+_GRADIENT_FUNCTIONS = {}
+
+
+class RegisterGradient:
+    """Decorator registering `fn(op, *grads)` as the gradient of an op type.
+
+    As `tf.RegisterGradient`. The function builds graph ops and returns one
+    tensor (or None) per op input. Registering a name twice raises KeyError,
+    as does registering a type whose declared ops already have a gradient
+    (use `Graph.gradient_override_map` to replace it for some ops).
+    """
+
+    def __init__(self, op_type):
+        if not isinstance(op_type, str):
+            raise TypeError("op_type must be a string")
+        self._op_type = op_type
+
+    def __call__(self, fn):
+        _register(self._op_type, fn)
+        return fn
+
+
+def _register(op_type, fn):
+    if op_type in _GRADIENT_FUNCTIONS:
+        previous = _GRADIENT_FUNCTIONS[op_type]
+        where = getattr(previous, "_registered_at", "an earlier registration")
+        raise KeyError(f"Registering two gradient with name '{op_type}'! (Previous "
+                       f"registration was in {where})")
+    opdef = registered_opdefs().get(op_type)
+    if opdef is not None and opdef.grad != NO_GRADIENT:
+        raise KeyError(f"Registering two gradient with name '{op_type}'! (Previous "
+                       f"registration was in the declaration of op {op_type})")
+    if fn is not None:
+        try:
+            frame = traceback.extract_stack(limit=4)[0]
+            fn._registered_at = f"{frame.name} {frame.filename}:{frame.lineno}"
+        except (AttributeError, TypeError):
+            pass
+    _GRADIENT_FUNCTIONS[op_type] = fn
+
+
+def no_gradient(op_type):
+    """Declares that ops of `op_type` pass no gradient (as `tf.no_gradient`)."""
+    if not isinstance(op_type, str):
+        raise TypeError("op_type must be a string")
+    _register(op_type, None)
+
+
+NotDifferentiable = no_gradient
+
+
+def _policy(op):
+    """How gradients pass through `op`: ('autodiff'|'function'|'none'|'missing', fn).
+
+    TF's lookup order: the op's override (`gradient_override_map`), then the
+    registry, then (here) the op's own declaration.
+    """
+    override = op._attrs.get("_gradient_op_type")
+    if override is not None:
+        if override not in _GRADIENT_FUNCTIONS:
+            return "missing", None
+        fn = _GRADIENT_FUNCTIONS[override]
+        return ("function", fn) if fn is not None else ("none", None)
+    if op.type in _GRADIENT_FUNCTIONS:
+        fn = _GRADIENT_FUNCTIONS[op.type]
+        return ("function", fn) if fn is not None else ("none", None)
+    grad = op._opdef.grad
+    if grad == NOT_DIFFERENTIABLE:
+        return "none", None
+    if grad == NO_GRADIENT:
+        return "missing", None
+    return "autodiff", None
+
+
+def _missing_gradient_error(op):
+    return LookupError(
+        f"No gradient defined for operation '{op.name}' (op type: {op.type}). In general every "
+        "operation must have an associated `@tf.RegisterGradient` for correct autodiff, which "
+        "this op is lacking. If you want to pretend this operation is a constant in your "
+        "program, you may insert `tf.stop_gradient`.")
+
+
+def _differentiable(t):
+    return t.dtype in dtypes.INEXACT
+
+
+# ---------------------------------------------------------------------------
+# The gradient op.
+
+class _GradientPlan:
+    """What one SymbolicGradient op computes (plain data, built on the graph).
+
+    `ops`: the ops between xs and ys, in creation order. `external_ids`: ids
+    of the tensors they read from outside (the op's first inputs). `probe_ids`:
+    ids of the connected xs, which get a probe each. `y_ids`: ids of the ys
+    the seeds apply to. `functions`: per op id, the registered gradient graph.
+    """
+
+    __slots__ = ("ops", "external_ids", "probe_ids", "probe_avals", "y_ids", "functions",
+                 "gate", "label", "__weakref__")
+
+    def __repr__(self):
+        return self.label
+
+
+class _FunctionGradient:
+    """A registered gradient function, built once as a graph: its inputs and results."""
+
+    __slots__ = ("op", "grad_inputs", "boundary", "results", "ops")
+
+
+def _gradient_lowering(inputs, *, plan):
+    n_ext = len(plan.external_ids)
+    externals, seeds = inputs[:n_ext], inputs[n_ext:]
+    probe_ids = plan.probe_ids
+    probe_index = {x: i for i, x in enumerate(probe_ids)}
+
+    def forward(probes):
+        env = dict(zip(plan.external_ids, externals))
+        for x_id, i in probe_index.items():
+            if x_id in env:  # an x read from outside the sub-graph
+                env[x_id] = env[x_id] + probes[i]
+
+        def call(op, ins):
+            fg = plan.functions.get(op._id)
+            if fg is None:
+                outs = op._opdef.call(ins, op._input_lengths, op._attrs)
+            else:
+                outs = _call_with_function_gradient(fg, ins, env)
+            if probe_index:
+                outs = tuple(o + probes[probe_index[id(t)]] if id(t) in probe_index else o
+                             for t, o in zip(op._outputs, outs))
+            return outs
+
+        lowering.run_ops(plan.ops, env, call)
+        return [env[y] for y in plan.y_ids]
+
+    # TF's gradient of a complex value is the conjugate of JAX's cotangent.
+    seeds = [jnp.conj(s) if jnp.iscomplexobj(s) else s for s in seeds]
+    probes = [jnp.zeros(shape, dtype) for shape, dtype in plan.probe_avals]
+    _, pullback = jax.vjp(forward, probes)
+    (grads,) = pullback(list(seeds))
+    grads = tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in grads)
+    if plan.gate:
+        grads = lax.optimization_barrier(grads)
+    return grads
+
+
+SYMBOLIC_GRADIENT = def_op("SymbolicGradient", _gradient_lowering, "inputs: N*")
+
+
+def _call_with_function_gradient(fg, ins, env):
+    """Runs an op forward; JAX differentiates it with its registered gradient graph."""
+    op = fg.op
+    boundary = [env[id(b)] for b in fg.boundary]
+
+    @jax.custom_vjp
+    def op_call(ins, boundary):
+        return op._opdef.call(list(ins), op._input_lengths, op._attrs)
+
+    def fwd(ins, boundary):
+        outs = op_call(ins, boundary)
+        return outs, (ins, outs, boundary)
+
+    def bwd(res, cts):
+        ins, outs, boundary = res
+        sub = {}
+        sub.update(zip((id(t) for t in op._inputs), ins))
+        sub.update(zip((id(t) for t in op._outputs), outs))
+        sub.update(zip((id(t) for t in fg.grad_inputs), cts))
+        sub.update(zip((id(t) for t in fg.boundary), boundary))
+        lowering.run_ops(fg.ops, sub)
+        grads = []
+        for t, r, x in zip(op._inputs, fg.results, ins):
+            if r is None or not jnp.issubdtype(x.dtype, jnp.inexact):
+                grads.append(None if not jnp.issubdtype(x.dtype, jnp.inexact)
+                             else jnp.zeros_like(x))
+            else:
+                grads.append(jnp.broadcast_to(sub[id(r)], x.shape).astype(x.dtype))
+        zero_boundary = tuple(None if not jnp.issubdtype(b.dtype, jnp.inexact)
+                              else jnp.zeros_like(b) for b in boundary)
+        return tuple(grads), zero_boundary
+
+    op_call.defvjp(fwd, bwd)
+    return op_call(tuple(ins), tuple(boundary))
+
+
+def _build_function_gradient(op, fn, graph):
+    """Calls a TF-style gradient function once, on placeholders for the output grads."""
+    fg = _FunctionGradient()
+    fg.op = op
+    first_new = len(graph._ops)
+    with graph.name_scope(op.name + "_grad"):
+        fg.grad_inputs = [make_placeholder(graph, t.dtype, t._aval, "grad", t.shape)
+                          for t in op._outputs]
+        results = fn(op, *fg.grad_inputs)
+    if isinstance(results, Tensor) or results is None:
+        results = [results]
+    results = list(results)
+    if len(results) != len(op._inputs):
+        raise ValueError(f"The gradient function of op '{op.name}' (type {op.type}) returned "
+                         f"{len(results)} gradients for {len(op._inputs)} inputs.")
+    for i, (r, t) in enumerate(zip(results, op._inputs)):
+        if r is None:
+            continue
+        if hasattr(r, "_as_tensor"):
+            r = results[i] = r._as_tensor()
+        if not isinstance(r, Tensor):
+            r = results[i] = convert_to_tensor(r, dtype=t.dtype)
+        if not r.shape.is_compatible_with(t.shape) and r.shape.rank is not None and (
+                r.shape.num_elements() != 1):
+            raise ValueError(
+                "Incompatible shapes between op input and calculated input gradient. Forward "
+                f"operation: {op.name}. Input index: {i}. Original input shape: {t.shape}. "
+                f"Calculated input gradient shape: {r.shape}")
+    fg.results = results
+    known = {id(t) for t in op._inputs} | {id(t) for t in op._outputs} | {
+        id(t) for t in fg.grad_inputs}
+    fetched = [r for r in results if r is not None]
+    boundary = {}
+    for r in fetched:
+        if id(r) not in known and r.op._id < first_new:
+            boundary[id(r)] = r
+    for new_op in lowering.schedule(fetched, known | set(boundary)):
+        if new_op._id < first_new:
+            continue
+        for t in new_op._inputs:
+            if id(t) not in known and t.op._id < first_new:
+                boundary[id(t)] = t
+    fg.boundary = list(boundary.values())
+    fg.ops = lowering.schedule(fetched, known | set(boundary))
+    return fg
+
+
+# ---------------------------------------------------------------------------
+# tf.gradients.
+
+def _as_list(value, what):
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def _to_graph_tensor(value, graph, what):
+    if hasattr(value, "_gradient_tensor"):  # a variable: differentiate its value
+        value = value._gradient_tensor()
+    if hasattr(value, "_as_tensor"):
+        value = value._as_tensor()
+    if value is None:
+        raise TypeError(f"`{what}` contains None; expected tensors.")
+    if isinstance(value, SymbolicTensor):
+        if value.graph is not graph:
+            raise ValueError(f"`{what}` holds the tensor {value.name!r} of another graph "
+                             f"({value.graph!r}); tf.gradients builds into {graph!r}.")
+        return value
+    if isinstance(value, Tensor):  # an eager tensor: a constant of this graph
+        return graph.capture(value)
+    return convert_to_tensor(value, name=what.rstrip("s"))
+
+
+def _default_grad_ys(ys, grad_ys):
+    """Seeds for each y, as TF's `_DefaultGradYs`: ones named grad_ys_i, or checked."""
+    from tfgrad_jax.ops import array_ops
+    seeds = []
+    for i, (y, g) in enumerate(zip(ys, grad_ys)):
+        if g is None:
+            if y.dtype.is_complex:
+                raise TypeError(f"Gradients of complex tensors ({y}) must set grad_ys "
+                                f"(y.dtype = {y.dtype.name})")
+            if y.shape.is_fully_defined():
+                seeds.append(array_ops.ones(y.shape, y.dtype, name=f"grad_ys_{i}"))
+            else:
+                seeds.append(array_ops.ones_like(y, name=f"grad_ys_{i}"))
+            continue
+        g = _to_graph_tensor(g, y.graph, f"grad_ys[{i}]")
+        if y.dtype.is_floating or y.dtype.is_integer:
+            if not (g.dtype.is_floating or g.dtype.is_integer):
+                raise TypeError(f"Gradient type {g.dtype.name} generated for real or "
+                                f"integer-valued tensor {y} with type {y.dtype.name} must be "
+                                "real or integer")
+        elif y.dtype.is_complex:
+            if not g.dtype.is_complex:
+                raise TypeError(f"Gradient type {g.dtype.name} generated for complex-valued "
+                                f"tensor {y} with type {y.dtype.name} must be complex")
+        else:
+            raise TypeError(f"Tensor {y} with type {y.dtype.name} must be numeric to obtain "
+                            "a default gradient")
+        if g.dtype != y.dtype and _differentiable(y):
+            raise TypeError(f"Input 'grad_ys[{i}]' has type {g.dtype.name} that does not match "
+                            f"type {y.dtype.name} of ys[{i}] ({y.name}).")
+        if not g.shape.is_compatible_with(y.shape):
+            raise ValueError(f"Incompatible shapes between ys[{i}] {y.shape} and grad_ys[{i}] "
+                             f"{g.shape}.")
+        seeds.append(array_ops.identity(g, name=f"grad_ys_{i}"))
+    return seeds
+
+
+def _check_unconnected(value):
+    try:
+        return UnconnectedGradients(value)
+    except ValueError:
+        raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
+
+
+def _reaching_ys(ys, stop_op_ids):
+    """ids of differentiable tensors from which some y is reached along gradient edges.
+
+    Returns them with the ops that must be asked for a gradient: `missing` (no
+    gradient at all) and `functions` (a registered gradient function).
+    """
+    reach, policies = set(), {}
+    stack = [y for y in ys if _differentiable(y)]
+    while stack:
+        t = stack.pop()
+        if id(t) in reach:
+            continue
+        reach.add(id(t))
+        op = t._op
+        if id(op) in stop_op_ids:
+            continue
+        policy = policies.get(op._id)
+        if policy is None:
+            policy = policies[op._id] = _policy(op)
+        if policy[0] == "none":
+            continue
+        for inp in op._inputs:
+            if id(inp) not in reach and _differentiable(inp):
+                stack.append(inp)
+    return reach, policies
+
+
+def _between(xs, reach, stop_op_ids, policies):
+    """Ops on a gradient path from some x to some y, in creation order; and F's ids."""
+    forward = set()
+    ops = {}
+    stack = [x for x in xs if id(x) in reach]
+    while stack:
+        t = stack.pop()
+        if id(t) in forward:
+            continue
+        forward.add(id(t))
+        for op in t._consumers:
+            if op._id in ops or id(op) in stop_op_ids:
+                continue
+            policy = policies.get(op._id)
+            if policy is None or policy[0] == "none":
+                continue
+            outs = [o for o in op._outputs if id(o) in reach]
+            if not outs:
+                continue
+            ops[op._id] = op
+            stack.extend(outs)
+    return [ops[i] for i in sorted(ops)], forward
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
+              aggregation_method=None, stop_gradients=None,
+              unconnected_gradients=UnconnectedGradients.NONE):
+    """The symbolic derivative of sum(ys) with respect to each x in xs, as `tf.gradients`.
+
+    Returns a list as long as `xs`: element i is sum over y of dy/dx_i, a
+    graph tensor (None, or zeros with unconnected_gradients='zero', for an x
+    that does not reach ys). `grad_ys` weights each y (ones by default);
+    `stop_gradients` holds tensors constant with respect to all xs (partial
+    derivatives); integer tensors are constants too. `gate_gradients` groups
+    the results behind an optimization barrier; `aggregation_method` is
+    validated and gives the same sums. Only in a graph (e.g. in tf.function):
+    eagerly it raises RuntimeError, as TF. LookupError if an op between x
+    and y has no gradient, decided when the graph is built.
+    """
+    graph = graph_mod.current_graph_or_none()
+    ys_list = _as_list(ys, "ys")
+    xs_list = _as_list(xs, "xs")
+    if graph is None:
+        symbolic = [t for t in ys_list + xs_list if isinstance(t, SymbolicTensor)]
+        if not symbolic:
+            raise RuntimeError("tf.gradients is not supported when eager execution is enabled. "
+                               "Use tf.GradientTape instead.")
+        graph = symbolic[0].graph
+    unconnected = _check_unconnected(unconnected_gradients)
+    if aggregation_method not in [None] + _ACCEPTED_AGGREGATION:
+        raise ValueError(f"Invalid `aggregation_method` specified {aggregation_method}. "
+                         f"Accepted values are {_ACCEPTED_AGGREGATION}.")
+    grad_ys_list = _as_list(grad_ys, "grad_ys")
+    if grad_ys is None:
+        grad_ys_list = [None] * len(ys_list)
+    if len(grad_ys_list) != len(ys_list):
+        raise ValueError(f"Length mismatch. Passed {len(grad_ys_list)} grad_ys for "
+                         f"{len(ys_list)} ys")
+    stop_list = _as_list(stop_gradients, "stop_gradients")
+
+    with graph.as_default(), graph.name_scope(name or "gradients"):
+        ys_t = [_to_graph_tensor(y, graph, "ys") for y in ys_list]
+        xs_t = [_to_graph_tensor(x, graph, "xs") for x in xs_list]
+        stops = [_to_graph_tensor(s, graph, "stop_gradients") for s in stop_list]
+        seeds = _default_grad_ys(ys_t, grad_ys_list)
+        results = _build_gradients(graph, ys_t, xs_t, seeds, stops, bool(gate_gradients))
+        return _fill_unconnected(xs_t, results, unconnected)
+
+
+def _build_gradients(graph, ys, xs, seeds, stops, gate):
+    """The gradient tensor (or None) for each x; adds one SymbolicGradient op if needed."""
+    stop_op_ids = {id(s._op) for s in stops}
+    reach, policies = _reaching_ys(ys, stop_op_ids)
+    ops, forward = _between(xs, reach, stop_op_ids, policies)
+    for op in ops:
+        if policies[op._id][0] == "missing":
+            raise _missing_gradient_error(op)
+
+    results = [None] * len(xs)
+    # Integer (and other non-differentiable) xs: only a y that *is* x passes its seed.
+    for i, x in enumerate(xs):
+        if not _differentiable(x):
+            passed = [s for y, s in zip(ys, seeds) if y is x]
+            if passed:
+                results[i] = passed[0] if len(passed) == 1 else apply_op(
+                    get_opdef("AddN"), [passed], name="AddN")
+
+    connected = []
+    for x in xs:
+        if _differentiable(x) and id(x) in reach and all(c is not x for c in connected):
+            connected.append(x)
+    used_ys = [(y, s) for y, s in zip(ys, seeds) if id(y) in forward]
+    if not connected or not used_ys:
+        return results
+
+    functions = {op._id: _build_function_gradient(op, policies[op._id][1], graph)
+                 for op in ops if policies[op._id][0] == "function"}
+    computed = {id(t) for op in ops for t in op._outputs}
+    externals, seen = [], set()
+
+    def need(t):
+        if id(t) not in computed and id(t) not in seen:
+            seen.add(id(t))
+            externals.append(t)
+
+    for x in connected:
+        need(x)
+    for op in ops:
+        for t in op._inputs:
+            need(t)
+    for fg in functions.values():
+        for t in fg.boundary:
+            need(t)
+    for y, _ in used_ys:
+        need(y)
+
+    plan = _GradientPlan()
+    plan.ops = ops
+    plan.external_ids = [id(t) for t in externals]
+    plan.probe_ids = [id(x) for x in connected]
+    plan.probe_avals = [(x._aval.shape, x._aval.dtype) for x in connected]
+    plan.y_ids = [id(y) for y, _ in used_ys]
+    plan.functions = functions
+    plan.gate = gate
+    plan.label = (f"d({', '.join(y.name for y, _ in used_ys)})/"
+                  f"d({', '.join(x.name for x in connected)})")
+    outs = apply_op(SYMBOLIC_GRADIENT, [externals + [s for _, s in used_ys]], {"plan": plan},
+                    name="SymbolicGradient")
+    outs = outs if isinstance(outs, tuple) else (outs,)
+    by_x = {id(x): g for x, g in zip(connected, outs)}
+    for i, x in enumerate(xs):
+        if id(x) in by_x:
+            results[i] = by_x[id(x)]
+    return results
+
+
+def _fill_unconnected(xs, results, unconnected):
+    if unconnected is UnconnectedGradients.NONE:
+        return results
+    from tfgrad_jax.ops import array_ops
+    return [r if r is not None else array_ops.zeros_like(x) for x, r in zip(xs, results)]
+
+
+public(SYMBOLIC_GRADIENT)(gradients)
+
+
+def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gradients=False,
+             aggregation_method=None):
+    """Second derivatives of sum(ys) for each x, shaped shape(x) + shape(x), as `tf.hessians`.
+
+    Built from tf.gradients twice: one gradient per element of the first
+    gradient (as TF's loop does), stacked and reshaped.
+    """
+    from tfgrad_jax.ops import array_ops
+    xs_list = _as_list(xs, "xs")
+    graph = graph_mod.current_graph_or_none()
+    if graph is None:
+        raise RuntimeError("tf.hessians is not supported when eager execution is enabled. "
+                           "Use tf.GradientTape instead.")
+    out = []
+    with graph.name_scope(name):
+        for x in xs_list:
+            (g,) = gradients(ys, [x], gate_gradients=gate_gradients,
+                             aggregation_method=aggregation_method)
+            if g is None:
+                out.append(None)
+                continue
+            n = x.shape.num_elements()
+            if n is None:
+                raise ValueError(f"tf.hessians needs a fully defined shape for {x.name}, "
+                                 f"got {x.shape}.")
+            flat = array_ops.reshape(g, [-1])
+            rows = []
+            for i in range(n):
+                (row,) = gradients(flat[i], [x], unconnected_gradients="zero")
+                rows.append(array_ops.reshape(row, [-1]))
+            hess = array_ops.stack(rows) if rows else array_ops.zeros([0, 0], x.dtype)
+            out.append(array_ops.reshape(hess, x.shape.as_list() + x.shape.as_list()))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# tf.custom_gradient (graph mode).
+
+_custom_gradient_uid = itertools.count()
+
+
+def custom_gradient(f=None):
+    """Decorates `f(*x) -> (y, grad_fn)` so that tf.gradients uses `grad_fn(*dy)`.
+
+    As `tf.custom_gradient` in graph mode: the forward ops of `f` are built
+    as usual and the results pass through an IdentityN op whose registered
+    gradient calls `grad_fn`. When `grad_fn` takes `variables`, it is called
+    with `variables=[]` and must return `(input_grads, variable_grads)`.
+    Eagerly, `f` runs and its value is returned (there is no tape yet).
+    """
+    if f is None:
+        return custom_gradient
+
+    def decorated(*args, **kwargs):
+        graph = graph_mod.current_graph_or_none()
+        if graph is None:
+            result, _ = f(*args, **kwargs)
+            return result
+        arg_tensors = [convert_to_tensor(a) for a in args]
+        result, grad_fn = f(*arg_tensors, **kwargs)
+        flat_result = [convert_to_tensor(r) for r in nest.flatten(result)]
+        n_results = len(flat_result)
+        wants_variables = "variables" in _parameters(grad_fn)
+        gradient_name = f"CustomGradient-{next(_custom_gradient_uid)}"
+
+        def grad_of_identity_n(op, *grads):
+            if wants_variables:
+                input_grads, _ = grad_fn(*grads[:n_results], variables=[])
+            else:
+                input_grads = grad_fn(*grads[:n_results])
+            input_grads = list(input_grads) if isinstance(input_grads, (list, tuple)) else [
+                input_grads]
+            if len(input_grads) != len(arg_tensors):
+                raise ValueError(f"custom_gradient function expected to return "
+                                 f"{len(arg_tensors)} gradients, but returned "
+                                 f"{len(input_grads)} instead.")
+            return [None] * n_results + input_grads
+
+        _register(gradient_name, grad_of_identity_n)
+        from tfgrad_jax.ops.array_ops import identity_n
+        with graph.gradient_override_map({"IdentityN": gradient_name}):
+            outs = identity_n(flat_result + arg_tensors)
+        return nest.pack_sequence_as(result, list(outs[:n_results]))
+
+    decorated.__name__ = getattr(f, "__name__", "custom_gradient")
+    decorated.__doc__ = getattr(f, "__doc__", None)
+    return decorated
+
+
+def _parameters(fn):
+    try:
+        return inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+
+
+__all__ = ["gradients", "hessians", "custom_gradient", "RegisterGradient", "no_gradient",
+           "NotDifferentiable", "UnconnectedGradients", "AggregationMethod", "AUTODIFF"]
