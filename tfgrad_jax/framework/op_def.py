@@ -247,7 +247,7 @@ def _convert_inputs(opdef, flat, args, graph, op_name):
 
 @functools.lru_cache(maxsize=100_000)
 def _cached_eval_shape(opdef, input_lengths, attrs_key, in_avals):
-    attrs = {k: np.zeros(v[1], np.dtype(v[2])) if k in opdef.value_attrs and isinstance(v, tuple)
+    attrs = {k: np.zeros(v[1], v[2]) if k in opdef.value_attrs and isinstance(v, tuple)
              and v[:1] == ("<array>",) else v for k, v in attrs_key}
     return _eval_shape(opdef, input_lengths, attrs, in_avals)
 
@@ -262,7 +262,7 @@ def _attrs_key(opdef, attrs):
     for k in sorted(attrs):
         v = attrs[k]
         if k in opdef.value_attrs and isinstance(v, np.ndarray):
-            v = ("<array>", v.shape, v.dtype.str)  # only its shape and dtype shape the result
+            v = ("<array>", v.shape, v.dtype)  # only its shape and dtype shape the result
         items.append((k, v))
     key = tuple(items)
     try:
