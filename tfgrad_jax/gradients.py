@@ -179,10 +179,10 @@ def _gradient_lowering(inputs, *, plan):
     probe_ids = plan.probe_ids
     probe_index = {x: i for i, x in enumerate(probe_ids)}
 
-    def forward(probes):
+    def forward(probes, return_xs=False):
         env = dict(zip(plan.external_ids, externals))
         for x_id, i in probe_index.items():
-            if x_id in env:  # an x read from outside the sub-graph
+            if x_id in env and probes is not None:  # an x read from outside the sub-graph
                 env[x_id] = env[x_id] + probes[i]
 
         def call(op, ins):
@@ -191,17 +191,23 @@ def _gradient_lowering(inputs, *, plan):
                 outs = op._opdef.call(ins, op._input_lengths, op._attrs)
             else:
                 outs = _call_with_function_gradient(fg, ins, env)
-            if probe_index:
+            if probes is not None:
                 outs = tuple(o + probes[probe_index[id(t)]] if id(t) in probe_index else o
                              for t, o in zip(op._outputs, outs))
             return outs
 
         lowering.run_ops(plan.ops, env, call)
+        if return_xs:
+            return [env[x] for x in probe_ids]
         return [env[y] for y in plan.y_ids]
 
     # TF's gradient of a complex value is the conjugate of JAX's cotangent.
     seeds = [jnp.conj(s) if jnp.iscomplexobj(s) else s for s in seeds]
-    probes = [jnp.zeros(shape, dtype) for shape, dtype in plan.probe_avals]
+    if all(isinstance(d, int) for shape, _ in plan.probe_avals for d in shape):
+        probes = [jnp.zeros(shape, dtype) for shape, dtype in plan.probe_avals]
+    else:  # unknown dims (placeholders with None): take the shapes of this call
+        probes = [jnp.zeros(a.shape, a.dtype)
+                  for a in jax.eval_shape(lambda: forward(None, return_xs=True))]
     _, pullback = jax.vjp(forward, probes)
     (grads,) = pullback(list(seeds))
     grads = tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in grads)

@@ -1,0 +1,168 @@
+"""`tf.compat.v1`: TF-1 graphs, placeholders and `Session.run`.
+
+A Session runs fetches of its graph: the needed sub-graph is lowered by the
+one interpreter (`lowering.lower`) with the fed tensors as inputs, compiled
+with `jax.jit` once per (fetches, feeds) pair, and re-used while the graph
+has not grown. Results come back as numpy values, as in TF.
+"""
+
+import contextlib
+import threading
+
+import jax
+import numpy as np
+
+from tfgrad_jax import lowering
+from tfgrad_jax.framework import dtypes, nest
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.graph import Graph, Operation, get_default_graph, reset_default_graph
+from tfgrad_jax.framework.op_def import make_placeholder
+from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor, to_numpy
+from tfgrad_jax.framework.tensor_shape import TensorShape
+from tfgrad_jax.gradients import gradients as _gradients
+
+__all__ = ["Graph", "Session", "get_default_graph", "reset_default_graph", "placeholder",
+           "gradients", "disable_eager_execution", "enable_eager_execution",
+           "get_default_session"]
+
+
+def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
+              gate_gradients=False, aggregation_method=None, stop_gradients=None,
+              unconnected_gradients="none"):
+    """`tf.compat.v1.gradients`: tf.gradients plus `colocate_gradients_with_ops` (ignored:
+    XLA places the whole computation)."""
+    return _gradients(ys, xs, grad_ys=grad_ys, name=name, gate_gradients=gate_gradients,
+                      aggregation_method=aggregation_method, stop_gradients=stop_gradients,
+                      unconnected_gradients=unconnected_gradients)
+
+
+def disable_eager_execution():
+    """Makes top-level code build into the global default graph, as TF-1 did."""
+    graph_mod.get_default_graph()._v1_default = True
+    graph_mod._state.v1_mode = True
+
+
+def enable_eager_execution():
+    graph_mod._state.v1_mode = False
+    if graph_mod._state.default_graph is not None:
+        graph_mod._state.default_graph._v1_default = False
+
+
+def placeholder(dtype, shape=None, name=None):
+    """A tensor to be fed at `Session.run`, as `tf.compat.v1.placeholder`.
+
+    None dimensions are allowed (a run compiles per fed shape). The rank must
+    be known: XLA compiles static ranks, so `shape=None` raises ValueError.
+    """
+    graph = graph_mod.current_graph_or_none()
+    if graph is None:
+        raise RuntimeError("tf.placeholder() is not compatible with eager execution.")
+    dtype = dtypes.as_dtype(dtype)
+    if shape is None:
+        raise ValueError("placeholder(shape=None): tfgrad_jax needs the rank of a placeholder "
+                         "(None dimensions are fine), because XLA compiles static ranks.")
+    shape = TensorShape(shape)
+    if shape.is_fully_defined():
+        dims = tuple(shape.as_list())
+    else:
+        from jax import export
+        text = ", ".join(f"p{i}_{id(graph) % 10000}" if d is None else str(d)
+                         for i, d in enumerate(shape))
+        dims = export.symbolic_shape(text)
+    return make_placeholder(graph, dtype, jax.ShapeDtypeStruct(dims, dtype.as_numpy_dtype),
+                            name or "Placeholder", shape)
+
+
+class _SessionState(threading.local):
+    def __init__(self):
+        self.stack = []
+
+
+_sessions = _SessionState()
+
+
+def get_default_session():
+    """The innermost session entered with `as_default()` (or `with Session()`), else None."""
+    return _sessions.stack[-1] if _sessions.stack else None
+
+
+class Session:
+    """Runs a graph's fetches with feeds, as `tf.compat.v1.Session`."""
+
+    def __init__(self, target="", graph=None, config=None):
+        self.graph = graph if graph is not None else get_default_graph()
+        self._cache = {}
+        self._closed = False
+
+    def _resolve(self, fetch):
+        if isinstance(fetch, str):
+            fetch = self.graph.as_graph_element(fetch)
+        if hasattr(fetch, "_as_tensor"):
+            fetch = fetch._as_tensor()
+        if not isinstance(fetch, (SymbolicTensor, Operation)):
+            raise TypeError(f"Fetch argument {fetch!r} has invalid type {type(fetch)}, must be a "
+                            "string or Tensor. (Can not convert a "
+                            f"{type(fetch).__name__} into a Tensor or Operation.)")
+        if fetch.graph is not self.graph:
+            raise ValueError(f"Fetch {fetch!r} is not an element of this session's graph.")
+        return fetch
+
+    def run(self, fetches, feed_dict=None, options=None, run_metadata=None):
+        """Evaluates `fetches` (nested tensors, ops or names); ops fetch as None."""
+        if self._closed:
+            raise RuntimeError("Attempted to use a closed Session.")
+        flat = [self._resolve(f) for f in nest.flatten(fetches)]
+        feeds = []
+        for key, value in (feed_dict or {}).items():
+            tensor = self._resolve(key)
+            if not isinstance(tensor, SymbolicTensor):
+                raise TypeError(f"Cannot feed an Operation: {key!r}")
+            array = to_numpy(value._value if hasattr(value, "_value") else value, tensor.dtype)
+            if not tensor.shape.is_compatible_with(TensorShape(array.shape)):
+                raise ValueError(f"Cannot feed value of shape {array.shape} for Tensor "
+                                 f"{tensor.name}, which has shape {tensor.shape}")
+            feeds.append((tensor, array))
+        tensors = [f for f in flat if isinstance(f, SymbolicTensor)]
+        ops = [f for f in flat if isinstance(f, Operation)]
+        targets = tensors + [t for op in ops for t in op.outputs[:1]]
+        key = (tuple(id(t) for t in targets), tuple(id(t) for t, _ in feeds),
+               self.graph.version)
+        compiled = self._cache.get(key)
+        if compiled is None:
+            fn = lowering.lower([t for t, _ in feeds], targets)
+            compiled = self._cache[key] = jax.jit(fn)
+        values = compiled(*[a for _, a in feeds]) if targets else []
+        by_id = {id(t): np.asarray(v) for t, v in zip(targets, values)}
+        out = [None if isinstance(f, Operation) else _numpy_value(by_id[id(f)]) for f in flat]
+        return nest.pack_sequence_as(fetches, out) if nest.is_nested(fetches) else out[0]
+
+    @contextlib.contextmanager
+    def as_default(self):
+        _sessions.stack.append(self)
+        try:
+            yield self
+        finally:
+            _sessions.stack.pop()
+
+    def close(self):
+        self._closed = True
+
+    def __enter__(self):
+        self._graph_ctx = self.graph.as_default()
+        self._graph_ctx.__enter__()
+        _sessions.stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _sessions.stack.pop()
+        self._graph_ctx.__exit__(*exc)
+        self.close()
+        return False
+
+
+def _numpy_value(array):
+    return array[()] if array.ndim == 0 else array
+
+
+InteractiveSession = Session
+Tensor = Tensor
