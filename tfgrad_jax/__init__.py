@@ -17,6 +17,7 @@ from tfgrad_jax.framework.dtypes import (DType, as_dtype, bfloat16, bool, comple
                                          int32, int64, string, uint8, uint16, uint32, uint64)
 from tfgrad_jax.framework.graph import (Graph, Operation, executing_eagerly,
                                         get_default_graph)
+from tfgrad_jax.framework.indexed_slices import IndexedSlices
 from tfgrad_jax.framework.op_def import constant, convert_to_tensor
 from tfgrad_jax.framework.tensor import OperatorNotAllowedInGraphError, Tensor, is_tensor
 from tfgrad_jax.framework.tensor_shape import TensorShape
@@ -27,6 +28,7 @@ from tfgrad_jax.gradients import (AggregationMethod, NotDifferentiable, Register
                                   UnconnectedGradients, custom_gradient, gradients, hessians,
                                   no_gradient)
 from tfgrad_jax.device import device
+from tfgrad_jax import compat
 from tfgrad_jax import config
 from tfgrad_jax import math
 from tfgrad_jax import nn

@@ -28,14 +28,52 @@ def _tf_type(platform):
         platform.lower(), platform.upper())
 
 
+_KNOWN_TYPES = ("CPU", "GPU", "TPU")
+
+
+def _parse_device(spec):
+    """The fields of a TF device string (job, replica, task, device), as TF's DeviceSpec."""
+    if not isinstance(spec, str):
+        raise ValueError(f"Expecting a string device name. Got {type(spec)}({spec!r})")
+    fields = {}
+    for part in spec.strip().split("/"):
+        if not part:
+            continue
+        bits = part.split(":")
+        key = bits[0].lower()
+        if key in ("job", "replica", "task") and len(bits) == 2:
+            fields[key] = bits[1]
+        elif key == "device" and len(bits) == 3:
+            kind = bits[1].upper() if bits[1].upper() in _KNOWN_TYPES else bits[1]
+            fields["device"] = f"{kind}:{bits[2]}"
+        elif len(bits) == 2 and bits[0].upper() in _KNOWN_TYPES:
+            fields["device"] = f"{bits[0].upper()}:{bits[1]}"
+        else:
+            raise ValueError(f"Unknown attribute '{bits[0]}' is encountered while parsing the "
+                             f"device spec: '{spec}'.")
+    return fields
+
+
+def canonical_device(spec, outer=""):
+    """`spec` in TF's canonical form ('/GPU:0' -> '/device:GPU:0'), merged into `outer`.
+
+    As TF's nested `tf.device` scopes: the fields `spec` names override those of
+    `outer`; ValueError (TF's message) for a malformed string.
+    """
+    fields = _parse_device(outer) if outer else {}
+    fields.update(_parse_device(spec))
+    return "".join(f"/{k}:{fields[k]}" for k in ("job", "replica", "task", "device")
+                   if k in fields)
+
+
 def find_jax_device(spec):
     """The JAX device a TF device string names, or None if JAX has no such device."""
     if not spec:
         return None
     match = _DEVICE_RE.search(spec.strip())
-    if match is None:
-        raise ValueError(f"Invalid device specification {spec!r}: expected a string like "
-                         "'/GPU:0' or '/job:localhost/replica:0/task:0/device:CPU:0'.")
+    if match is None:  # no device type and index ('/job:worker', '/GPU:*'): any device
+        canonical_device(spec)  # still ValueError if malformed
+        return None
     kind, index = match.group("type").upper(), int(match.group("index"))
     try:
         candidates = [d for d in jax.devices(kind.lower()) if _tf_type(d.platform) == kind]
@@ -50,8 +88,8 @@ def device(device_name):
 
     See the module docstring for how this maps to JAX devices.
     """
-    if device_name is not None and not isinstance(device_name, str):
-        raise TypeError(f"`device_name` must be a string or None, got {device_name!r}.")
+    if device_name is not None:
+        canonical_device(device_name)  # ValueError for a malformed name, as TF
     graph = graph_mod.current_graph_or_none()
     if graph is not None:
         with graph.device(device_name):

@@ -23,6 +23,7 @@ from jax import export as jax_export
 from tfgrad_jax import lowering
 from tfgrad_jax.framework import dtypes, nest
 from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.indexed_slices import IndexedSlices
 from tfgrad_jax.framework.op_def import make_placeholder
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 from tfgrad_jax.framework.tensor_shape import TensorShape
@@ -85,8 +86,10 @@ class ConcreteFunction:
         # Flat outputs: tensors go through the compiled function, anything
         # else (Python values, None) is returned as it was.
         self._output_leaves = output_leaves
-        self._output_tensors = [leaf for leaf in output_leaves if isinstance(leaf, Tensor)]
+        self._output_tensors = [t for leaf in output_leaves for t in _leaf_tensors(leaf)]
         self._output_dtypes = [t.dtype for t in self._output_tensors]
+        self._single_output = (len(output_leaves) == 1 and structured_outputs is output_leaves[0]
+                               and isinstance(structured_outputs, Tensor))
         graph.outputs = list(self._output_tensors)
         self._captured = graph.external_captures
         self._all_inputs = graph.inputs + graph.internal_captures
@@ -125,8 +128,10 @@ class ConcreteFunction:
         if self._captured:
             arrays = list(arrays) + self._capture_values()
         results = self._jitted(*arrays)
+        if self._single_output:  # the common case, without a pass over the structure
+            return EagerTensor(results[0], self._output_dtypes[0])
         it = iter(EagerTensor(v, d) for v, d in zip(results, self._output_dtypes))
-        flat = [next(it) if isinstance(leaf, Tensor) else leaf for leaf in self._output_leaves]
+        flat = [_rebuild_leaf(leaf, it) for leaf in self._output_leaves]
         return nest.pack_sequence_as(self.structured_outputs, flat)
 
     def __call__(self, *args):
@@ -190,16 +195,17 @@ class _Tracer:
     @staticmethod
     def encode(x, arrays):
         """A hashable key for one argument; tensor values are appended to `arrays`."""
+        # Dtypes enter keys by name: hashing a str is C code, DType.__hash__ is Python.
         if isinstance(x, EagerTensor):
             arrays.append(x._value)
-            return ("T", x._value.shape, x._dtype)
+            return ("T", x._value.shape, x._dtype.name)
         if isinstance(x, (np.ndarray, np.generic)):
             arrays.append(x)
-            return ("T", x.shape, dtypes.as_dtype(x.dtype))
+            return ("T", x.shape, dtypes.as_dtype(x.dtype).name)
         if isinstance(x, TensorSpec):
             return ("S", x.shape, x.dtype)
-        if isinstance(x, (list, tuple)):
-            return (type(x), tuple(_Tracer.encode(v, arrays) for v in x))
+        if isinstance(x, (list, tuple)):  # a list, not a generator: this runs on every call
+            return (type(x), tuple([_Tracer.encode(v, arrays) for v in x]))
         if isinstance(x, dict):
             return (type(x), tuple((k, _Tracer.encode(x[k], arrays)) for k in sorted(x)))
         if isinstance(x, SymbolicTensor):
@@ -211,7 +217,24 @@ class _Tracer:
             hash(x)
         except TypeError:
             return ("O", id(x))
+        if isinstance(x, (bool, int, float)):
+            # TF's Literal trace type: equal values share a trace (2 and 2.0, 1 and
+            # True), and NaN matches NaN.
+            return ("V", "nan") if x != x else ("V", x)
         return ("V", type(x), x)
+
+    @staticmethod
+    def encode_args(args, arrays):
+        """`encode(args, arrays)` for a tuple, eager tensors inlined: the per-call hot path."""
+        parts = []
+        for x in args:
+            if type(x) is EagerTensor:
+                value = x._value
+                arrays.append(value)
+                parts.append(("T", value.shape, x._dtype.name))
+            else:
+                parts.append(_Tracer.encode(x, arrays))
+        return (type(args), tuple(parts))
 
 
 def _placeholders_for(structure, graph, names, symbolic_scope):
@@ -334,7 +357,7 @@ class Function:
         else:
             args, kwargs = self._canonical_args(args, kwargs)
             arrays = []
-            key = (_Tracer.encode(args, arrays), _Tracer.encode(kwargs, arrays)
+            key = (_Tracer.encode_args(args, arrays), _Tracer.encode(kwargs, arrays)
                    if kwargs else None)
             concrete = self._cache.get(key)
             if concrete is None:
@@ -347,29 +370,35 @@ class Function:
         if kwargs:
             raise TypeError(f"{self._name}() with an input_signature takes positional tensor "
                             f"arguments only, got keyword arguments {sorted(kwargs)}.")
-        flat_args = nest.flatten(list(args))
-        flat_specs = nest.flatten(list(self._input_signature))
-        if len(flat_args) != len(flat_specs):
-            raise TypeError(f"{self._name}() takes {len(flat_specs)} tensor arguments per its "
-                            f"input_signature, got {len(flat_args)}.")
+        def fail(why):
+            return TypeError(f"Binding inputs to tf.function `{self._name}` failed due to "
+                             f"`{why}`. Received args: {args!r} and kwargs: {kwargs!r} for "
+                             f"signature: {self._input_signature!r}.")
+
+        if len(args) > len(self._input_signature):
+            raise fail("too many positional arguments")
+        if len(args) < len(self._input_signature):
+            raise fail("missing a required argument")
+        # A TensorSpec takes one value, which may itself be a (nested) Python list.
+        pairs = []
+        for a, spec in zip(args, self._input_signature):
+            try:
+                pairs.extend(_flatten_up_to(spec, a))
+            except (TypeError, ValueError) as e:
+                raise fail(str(e)) from None
         arrays = []
-        for i, (a, spec) in enumerate(zip(flat_args, flat_specs)):
+        for a, spec in pairs:
             if isinstance(a, EagerTensor):
                 if a.dtype != spec.dtype or not spec.shape.is_compatible_with(a.shape):
-                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
-                                    f"argument {i} is a {a.dtype.name} tensor of shape "
-                                    f"{a.shape}, which does not match {spec}.")
+                    raise fail(f"Can not cast {TensorSpec(a.shape, a.dtype)} to {spec}")
                 arrays.append(a._value)
             else:
                 try:
                     value = to_numpy(a, spec.dtype)
-                except TypeError as e:
-                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
-                                    f"argument {i}: {e}") from None
+                except (TypeError, ValueError) as e:
+                    raise fail(f"Can not cast {a!r} to {spec}: {e}") from None
                 if not spec.shape.is_compatible_with(TensorShape(value.shape)):
-                    raise TypeError(f"Binding inputs to tf.function `{self._name}` failed: "
-                                    f"argument {i} has shape {value.shape}, which does not "
-                                    f"match {spec}.")
+                    raise fail(f"Can not cast {TensorSpec(value.shape, spec.dtype)} to {spec}")
                 arrays.append(value)
         concrete = self._cache.get("signature")
         if concrete is None:
@@ -390,7 +419,9 @@ class Function:
             input_specs = (tuple(_spec_of(a) for a in call_args),
                            {k: _spec_of(v) for k, v in call_kwargs.items()})
             outputs = self._python_function(*call_args, **call_kwargs)
-            leaves = [_as_output(leaf, graph) for leaf in nest.flatten(outputs)]
+            leaves = [_as_output(leaf, graph, self._python_function)
+                      for leaf in nest.flatten(outputs)]
+            outputs = nest.pack_sequence_as(outputs, leaves)
         graph.structured_outputs = outputs
         return ConcreteFunction(graph, outputs, leaves, input_specs)
 
@@ -421,7 +452,29 @@ def _spec_of(x):
         if nest.is_nested(x) else x
 
 
-def _as_output(leaf, graph):
+def _leaf_tensors(leaf):
+    """The graph tensors an output leaf is made of (IndexedSlices has three)."""
+    if isinstance(leaf, Tensor):
+        return [leaf]
+    if isinstance(leaf, IndexedSlices):
+        return [leaf.values, leaf.indices, leaf.dense_shape]
+    return []
+
+
+def _rebuild_leaf(leaf, results):
+    """An output leaf rebuilt from the compiled function's eager results."""
+    if isinstance(leaf, Tensor):
+        return next(results)
+    if isinstance(leaf, IndexedSlices):
+        return IndexedSlices(next(results), next(results), next(results))
+    return leaf
+
+
+def _as_output(leaf, graph, python_function=None):
+    """A returned leaf as a graph tensor; Python numbers and arrays become constants, as TF."""
+    if isinstance(leaf, IndexedSlices):  # returned as IndexedSlices, as TF does
+        return IndexedSlices(*[_as_output(t, graph, python_function)
+                               for t in (leaf.values, leaf.indices, leaf.dense_shape)])
     if hasattr(leaf, "_as_tensor"):
         leaf = leaf._as_tensor()
     if isinstance(leaf, EagerTensor):
@@ -430,7 +483,27 @@ def _as_output(leaf, graph):
         return leaf
     if isinstance(leaf, Tensor):
         return leaf
-    return leaf
+    from tfgrad_jax.framework.op_def import convert_to_tensor
+    try:
+        return convert_to_tensor(leaf)
+    except (TypeError, ValueError):
+        raise TypeError("To be compatible with tf.function, Python functions must return zero or "
+                        "more Tensors or ExtensionTypes or None values; in compilation of "
+                        f"{python_function or graph.name}, found return value of type "
+                        f"{type(leaf).__name__}, which is not a Tensor or ExtensionType.") from None
+
+
+def _flatten_up_to(spec, value):
+    """(value leaf, TensorSpec) pairs, flattening `value` only as deep as `spec` nests."""
+    if isinstance(spec, TensorSpec):
+        return [(value, spec)]
+    if isinstance(spec, dict):
+        if not isinstance(value, dict) or sorted(value) != sorted(spec):
+            raise ValueError(f"{value!r} does not match the structure of {spec!r}")
+        return [p for k in sorted(spec) for p in _flatten_up_to(spec[k], value[k])]
+    if not isinstance(value, (list, tuple)) or len(value) != len(spec):
+        raise ValueError(f"{value!r} does not match the structure of {spec!r}")
+    return [p for s, v in zip(spec, value) for p in _flatten_up_to(s, v)]
 
 
 def _check_input_signature(signature):

@@ -499,6 +499,12 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     functions = {op._id: _build_function_gradient(op, policies[op._id][1], graph)
                  for op in ops if policies[op._id][0] == "function"}
     computed = {id(t) for op in ops for t in op._outputs}
+    sparse = _sparse_xs(connected, ops, computed, used_ys)
+    # Probes go at every dense x, and at the outputs of the gathers of a sparse x.
+    probe_points = [x for x in connected if id(x) not in sparse]
+    for gathers in sparse.values():
+        probe_points.extend(g._outputs[0] for g in gathers
+                            if all(p is not g._outputs[0] for p in probe_points))
     externals, seen = [], set()
 
     def need(t):
@@ -506,7 +512,7 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
             seen.add(id(t))
             externals.append(t)
 
-    for x in connected:
+    for x in probe_points:
         need(x)
     for op in ops:
         for t in op._inputs:
@@ -520,21 +526,61 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     plan = _GradientPlan()
     plan.ops = ops
     plan.external_ids = [id(t) for t in externals]
-    plan.probe_ids = [id(x) for x in connected]
-    plan.probe_avals = [(x._aval.shape, x._aval.dtype) for x in connected]
+    plan.probe_ids = [id(x) for x in probe_points]
+    plan.probe_avals = [(x._aval.shape, x._aval.dtype) for x in probe_points]
     plan.y_ids = [id(y) for y, _ in used_ys]
     plan.functions = functions
     plan.gate = gate
     plan.label = (f"d({', '.join(y.name for y, _ in used_ys)})/"
-                  f"d({', '.join(x.name for x in connected)})")
+                  f"d({', '.join(x.name for x in probe_points)})")
     outs = apply_op(SYMBOLIC_GRADIENT, [externals + [s for _, s in used_ys]], {"plan": plan},
                     name="SymbolicGradient")
     outs = outs if isinstance(outs, tuple) else (outs,)
-    by_x = {id(x): g for x, g in zip(connected, outs)}
+    by_point = {id(p): g for p, g in zip(probe_points, outs)}
     for i, x in enumerate(xs):
-        if id(x) in by_x:
-            results[i] = by_x[id(x)]
+        if id(x) in by_point:
+            results[i] = by_point[id(x)]
+        elif id(x) in sparse:
+            results[i] = _indexed_slices_gradient(x, sparse[id(x)], by_point)
     return results
+
+
+def _is_row_gather(op, x):
+    return (op.type == "GatherV2" and op._inputs[0] is x and op._inputs[1] is not x
+            and op._attrs.get("axis", 0) == 0 and op._attrs.get("batch_dims", 0) == 0)
+
+
+def _sparse_xs(connected, ops, computed, used_ys):
+    """xs read from outside whose every use on the path is a row gather (TF: IndexedSlices)."""
+    on_path = {op._id for op in ops}
+    sparse = {}
+    for x in connected:
+        if id(x) in computed or any(y is x for y, _ in used_ys):
+            continue
+        users = [op for op in x._consumers if op._id in on_path]
+        if users and all(_is_row_gather(op, x) for op in users):
+            sparse[id(x)] = users
+    return sparse
+
+
+def _indexed_slices_gradient(x, gathers, by_point):
+    """TF's gradient of gathered params: the output gradients as slices at the indices."""
+    from tfgrad_jax.framework.indexed_slices import IndexedSlices
+    from tfgrad_jax.ops import array_ops
+    row_shape = x.shape.as_list()[1:]
+    values, indices = [], []
+    for g in gathers:
+        values.append(array_ops.reshape(by_point[id(g._outputs[0])], [-1] + row_shape))
+        indices.append(array_ops.reshape(g._inputs[1], [-1]))
+    if len(gathers) > 1:
+        from tfgrad_jax.ops.math_ops import cast
+        if len({i.dtype for i in indices}) > 1:  # int32 and int64 indices meet as int64
+            indices = [cast(i, dtypes.int64) for i in indices]
+        values = array_ops.concat(values, 0)
+        indices = array_ops.concat(indices, 0)
+    else:
+        values, indices = values[0], indices[0]
+    return IndexedSlices(values, indices, array_ops.shape(x))
 
 
 def _fill_unconnected(xs, results, unconnected):

@@ -70,7 +70,7 @@ class DType:
 
     @property
     def size(self):
-        return 1 if self._np is None else self._np.itemsize
+        return 0 if self._np is None else self._np.itemsize  # TF: tf.string.size is 0
 
     @property
     def min(self):
@@ -112,6 +112,9 @@ class DType:
     def __repr__(self):
         return f"tf.{self._name}"
 
+    def __str__(self):
+        return f"<dtype: {self._name!r}>"
+
     def __reduce__(self):
         return as_dtype, (self._name,)
 
@@ -141,10 +144,10 @@ _ALL = [float16, bfloat16, float32, float64, int8, int16, int32, int64, uint8,
 _BY_NAME = {d.name: d for d in _ALL}
 _BY_NAME.update(half=float16, double=float64)
 _BY_NUMPY = {d._np: d for d in _ALL if d._np is not None}
-# TF maps these Python types directly (tf.as_dtype(float) is float32).
-_BY_PYTHON_TYPE = {builtins.float: float32, builtins.bool: bool,
-                   builtins.int: int32, builtins.complex: complex128,
-                   builtins.str: string, builtins.bytes: string}
+# TF maps only these Python types (tf.as_dtype(float) is float32); int, complex,
+# str and bytes raise TypeError in TF, as does None.
+_BY_PYTHON_TYPE = {builtins.float: float32, builtins.bool: bool, builtins.object: string}
+_BY_NUMPY[np.dtype(object)] = string
 
 FLOATING = (float16, bfloat16, float32, float64)
 COMPLEX = (complex64, complex128)
@@ -169,7 +172,9 @@ def as_dtype(type_value):
             return found
     elif isinstance(type_value, type) and type_value in _BY_PYTHON_TYPE:
         return _BY_PYTHON_TYPE[type_value]
-    else:
+    elif isinstance(type_value, type) and not issubclass(type_value, np.generic):
+        pass  # np.dtype(int) would be int64: TF refuses Python's int, complex, str
+    elif type_value is not None:  # np.dtype(None) would be float64
         try:
             found = _BY_NUMPY.get(np.dtype(type_value))
         except (TypeError, ValueError):

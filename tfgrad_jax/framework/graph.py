@@ -221,6 +221,8 @@ class Graph:
         self._version += 1
         for t in op._inputs:
             t._consumers.append(op)
+        for _, group in self._control_dependencies_stack:
+            group.add(id(op))  # ops built inside each open control_dependencies block
 
     def get_operations(self):
         return list(self._ops)
@@ -238,8 +240,10 @@ class Graph:
             raise TypeError(f"Tensor names are strings (or similar), not {type(name).__name__}.")
         op_name, sep, index = name.rpartition(":")
         if not sep or not index.isdigit():
-            raise ValueError(f"The name {name!r} looks like an (invalid) Operation name, not a "
-                             "Tensor. Tensor names must be of the form \"<op_name>:<output_index>\".")
+            what = ("refers to an Operation, not a Tensor." if name in self._ops_by_name else
+                    "looks like an (invalid) Operation name, not a Tensor.")
+            raise ValueError(f"The name {name!r} {what} Tensor names must be of the form "
+                             "\"<op_name>:<output_index>\".")
         op = self._ops_by_name.get(op_name)
         if op is None:
             raise KeyError(f"The name {name!r} refers to a Tensor which does not exist. The "
@@ -307,7 +311,7 @@ class Graph:
             if c.graph is not self:
                 raise ValueError(f"Control input {c.name!r} must be from the same graph.")
             ops.append(c)
-        self._control_dependencies_stack.append(ops)
+        self._control_dependencies_stack.append((ops, set()))
         try:
             yield
         finally:
@@ -318,7 +322,9 @@ class Graph:
             return []
         input_ops = {id(t._op) for t in inputs}
         seen, result = set(), []
-        for ops in self._control_dependencies_stack:
+        for ops, group in self._control_dependencies_stack:
+            if not input_ops.isdisjoint(group):
+                continue  # TF: an input built in this block already waits for its ops
             for op in ops:
                 if id(op) not in seen and id(op) not in input_ops:
                     seen.add(id(op))
@@ -327,7 +333,10 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, device_name):
-        self._device_stack.append(device_name or "")
+        """Ops built in the block record `device_name` (canonical, merged with outer scopes)."""
+        from tfgrad_jax.device import canonical_device
+        self._device_stack.append(
+            "" if device_name is None else canonical_device(device_name, self._current_device()))
         try:
             yield
         finally:

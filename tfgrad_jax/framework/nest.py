@@ -30,8 +30,9 @@ def flatten(structure):
 
 
 def _rebuild(structure, children):
-    if isinstance(structure, dict):
-        return type(structure)(zip(sorted(structure), children))
+    if isinstance(structure, dict):  # leaves come in sorted key order; keep the dict's own order
+        by_key = dict(zip(sorted(structure), children))
+        return type(structure)((k, by_key[k]) for k in structure)
     if _is_namedtuple(structure):
         return type(structure)(*children)
     if isinstance(structure, tuple):

@@ -19,6 +19,7 @@ import functools
 
 import jax
 import numpy as np
+from jax.extend.core import jaxpr_as_fun as _jaxpr_as_fun
 
 from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
@@ -71,7 +72,17 @@ class OpDef:
         return "tf rule" if self.vjp is not None else AUTODIFF
 
     def call(self, flat_inputs, input_lengths, attrs):
-        """Runs the lowering on arrays (or tracers); always returns a tuple."""
+        """Runs the lowering on arrays (or tracers); always returns a tuple.
+
+        A pure op replays the jaxpr its lowering was traced to when its shapes
+        were inferred (`_cached_trace`): binding those primitives again costs a
+        fraction of re-running the lowering (jnp's nested jits, re-tracing a
+        custom_vjp), which was most of the time spent lowering a large graph.
+        """
+        if not (self.value_attrs or self.is_stateful):
+            out = _replay(self, flat_inputs, input_lengths, attrs)
+            if out is not None:
+                return out
         out = self.call_raw(flat_inputs, input_lengths, attrs)
         return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
@@ -247,6 +258,8 @@ def _convert_inputs(opdef, flat, args, graph, op_name):
 
 @functools.lru_cache(maxsize=100_000)
 def _cached_eval_shape(opdef, input_lengths, attrs_key, in_avals):
+    if not (opdef.value_attrs or opdef.is_stateful):  # one trace gives shapes and jaxpr
+        return _cached_trace(opdef, input_lengths, attrs_key, in_avals)[2]
     attrs = {k: np.zeros(v[1], v[2]) if k in opdef.value_attrs and isinstance(v, tuple)
              and v[:1] == ("<array>",) else v for k, v in attrs_key}
     return _eval_shape(opdef, input_lengths, attrs, in_avals)
@@ -255,6 +268,42 @@ def _cached_eval_shape(opdef, input_lengths, attrs_key, in_avals):
 def _eval_shape(opdef, input_lengths, attrs, in_avals):
     avals = [jax.ShapeDtypeStruct(s, d) for s, d in in_avals]
     return jax.eval_shape(lambda *a: opdef.call_raw(a, input_lengths, attrs), *avals)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _cached_trace(opdef, input_lengths, attrs_key, in_avals):
+    """A pure op's lowering traced once per signature: (jaxpr, output treedef, output avals)."""
+    attrs = dict(attrs_key)
+    avals = [jax.ShapeDtypeStruct(s, d) for s, d in in_avals]
+    jaxpr, out_avals = jax.make_jaxpr(lambda *a: opdef.call_raw(a, input_lengths, attrs),
+                                      return_shape=True)(*avals)
+    return jaxpr, jax.tree.structure(out_avals), out_avals
+
+
+def _replay(opdef, flat_inputs, input_lengths, attrs):
+    """`opdef.call` by evaluating its cached jaxpr; None where there is none to use.
+
+    None for inputs that are not arrays, symbolic (shape-polymorphic) dims, and
+    attrs that cannot be hashed: those ops run their lowering directly.
+    """
+    try:
+        in_avals = tuple([(x.shape, x.dtype) for x in flat_inputs])
+    except AttributeError:
+        return None
+    for shape, _ in in_avals:
+        for d in shape:
+            if type(d) is not int:
+                return None
+    key = _attrs_key(opdef, {k: v for k, v in attrs.items()
+                             if k not in opdef._type_attrs and k[0] != "_"})
+    if key is None:
+        return None
+    jaxpr, treedef, _ = _cached_trace(opdef, input_lengths, key, in_avals)
+    flat = _jaxpr_as_fun(jaxpr)(*flat_inputs)
+    if treedef.num_leaves == 1 and treedef.num_nodes == 1:
+        return (flat[0],)
+    out = jax.tree.unflatten(treedef, flat)
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
 def _attrs_key(opdef, attrs):
@@ -361,7 +410,9 @@ def op_scope(name, default_name):
 # The framework's own ops: constants and placeholders.
 
 def _const_lowering(*, value, dtype):
-    return jax.numpy.asarray(value, dtype=dtype.as_numpy_dtype)
+    # A numpy array, not jnp.asarray: JAX embeds it in the jaxpr as a literal or a
+    # constant without a host-to-device copy on every trace (~100 us per Const).
+    return np.asarray(value, dtype=dtype.as_numpy_dtype)
 
 
 CONST = def_op("Const", _const_lowering, inputs="", grad=NOT_DIFFERENTIABLE,

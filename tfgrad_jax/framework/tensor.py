@@ -138,9 +138,10 @@ class SymbolicTensor(Tensor):
     def consumers(self):
         return list(self._consumers)
 
+    @property
     def numpy(self):
-        raise NotImplementedError(
-            "numpy() is only available when eager execution is enabled.")
+        # TF's graph tensors have no `numpy`: hasattr(t, "numpy") is False, as in TF.
+        raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
 
     def eval(self, feed_dict=None, session=None):
         from tfgrad_jax.compat.v1 import get_default_session
@@ -182,9 +183,12 @@ class SymbolicTensor(Tensor):
         return f'Tensor("{self.name}", shape={self._shape}, dtype={self._dtype.name})'
 
 
-def _numpy_repr(value):
-    with np.printoptions(legacy="1.25"):
-        text = repr(value)
+def _numpy_text(value, is_repr):
+    """TF's `numpy_text`: scalars print as Python items, multi-line text starts a new line."""
+    if is_repr:
+        text = repr(value.item()) if np.isscalar(value) else repr(value)
+    else:
+        text = str(value)
     return "\n" + text if "\n" in text else text
 
 
@@ -271,11 +275,10 @@ class EagerTensor(Tensor):
 
     def __repr__(self):
         return (f"<tf.Tensor: shape={self.shape}, dtype={self._dtype.name}, "
-                f"numpy={_numpy_repr(self.numpy())}>")
+                f"numpy={_numpy_text(self.numpy(), True)}>")
 
     def __str__(self):
-        with np.printoptions(legacy="1.25"):
-            text = str(self.numpy())
+        text = _numpy_text(self.numpy(), False)
         return f"tf.Tensor({text}, shape={self.shape}, dtype={self._dtype.name})"
 
 
@@ -306,7 +309,7 @@ def _python_kind(value):
         if not kinds:
             return None
         if "b" in kinds and len(set(kinds)) > 1:
-            raise TypeError(f"Can't convert Python sequence with mixed types {value!r} to Tensor.")
+            raise ValueError(f"Can't convert Python sequence with mixed types {value!r} to Tensor.")
         return max(kinds, key=_KIND_ORDER.get)
     if isinstance(value, Tensor):
         return value.dtype.as_numpy_dtype(0).dtype.kind if value.dtype != dtypes.string else None
@@ -360,7 +363,7 @@ def to_numpy(value, dtype=None, dtype_hint=None):
             dtype = _default_dtype_for_kind(kind, value)
     elif kind is not None:
         target = np.dtype(dtype.as_numpy_dtype).kind
-        allowed = {"b": "b", "i": "iufc", "f": "fc", "c": "c"}[kind]
+        allowed = {"b": "biufc", "i": "iufc", "f": "fc", "c": "c"}[kind]  # TF: True -> 1.0
         if dtype.is_floating:
             target = "f"
         if target not in allowed:

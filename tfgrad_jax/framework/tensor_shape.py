@@ -4,6 +4,8 @@ import numbers
 
 
 def _as_dim(d):
+    if type(d) is int and d >= 0:  # the common case first: every graph tensor builds a shape
+        return d
     if d is None:
         return None
     if hasattr(d, "value") and not isinstance(d, numbers.Integral):

@@ -8,16 +8,22 @@ non-positive base), the declaration carries a JAX rule that matches TF.
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.special  # noqa: F401 - erf, erfc
+import numpy as np
 from jax import lax
 
 from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework.dtypes import (ALL_TYPES, FLOATING, INEXACT, INTEGERS, NUMERIC,
                                          REAL_NUMERIC, SIGNED_INTEGERS)
-from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, convert_to_tensor,
-                                         def_op, op_scope, public)
+from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
+                                         convert_to_tensor, def_op, op_scope, public)
 from tfgrad_jax.framework.tensor import Tensor
+from tfgrad_jax.ops import array_ops
+from tfgrad_jax.ops.array_ops import ADD_N
 
 BOOL = (dtypes.bool,)
+_REAL_OF_COMPLEX = (dtypes.float32, dtypes.float64)
+_SIGNED_REAL = FLOATING + SIGNED_INTEGERS
 
 
 def _tensor(x, name=None, dtype_hint=None):
@@ -113,8 +119,7 @@ def truediv(x, y, name=None):
     int32/int64 to float64. Mixing dtypes raises TypeError.
     """
     with op_scope(name, "truediv") as scope:
-        x = _tensor(x, "x")
-        y = _tensor(y, "y", dtype_hint=x.dtype)
+        x, y = _binary_tensors(x, y)  # 1 / t: the Python number takes t's dtype
         if x.dtype != y.dtype:
             raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
                             f"{y.dtype!r}.")
@@ -175,15 +180,156 @@ def _binary_tensors(x, y):
     return x, y
 
 
+ATAN2 = def_op("Atan2", jnp.arctan2, "y: T, x: T", T=FLOATING)
+
+
+@public(ATAN2)
+def atan2(y, x, name=None):
+    """The angle of the point (x, y), in [-pi, pi], as `tf.math.atan2` (note: y first)."""
+    return apply_op(ATAN2, [y, x], name=name or "Atan2")
+
+
+def _squared_difference_lowering(x, y):
+    d = x - y
+    return d * jnp.conj(d) if jnp.iscomplexobj(d) else d * d
+
+
+SQUARED_DIFFERENCE = def_op("SquaredDifference", _squared_difference_lowering, "x: T, y: T",
+                            T=INEXACT + (dtypes.int32, dtypes.int64))
+
+
+@public(SQUARED_DIFFERENCE)
+def squared_difference(x, y, name=None):
+    """(x - y) * conj(x - y) elementwise, as `tf.math.squared_difference`."""
+    return apply_op(SQUARED_DIFFERENCE, [x, y], name=name or "SquaredDifference")
+
+
+def _div_no_nan_lowering(x, y):
+    zero = y == 0  # the inner where keeps the gradient at y == 0 at 0, as TF's
+    return jnp.where(zero, jnp.zeros_like(x / jnp.ones_like(y)), x / jnp.where(zero, 1, y))
+
+
+DIV_NO_NAN = def_op("DivNoNan", _div_no_nan_lowering, "x: T, y: T", T=INEXACT)
+
+
+@public(DIV_NO_NAN)
+def divide_no_nan(x, y, name=None):
+    """x / y, but 0 wherever y == 0 (even for x = inf or nan), as `tf.math.divide_no_nan`.
+
+    Integer inputs are cast to floats first (int32 -> float64), as in TF;
+    TF's gradient is also 0 where y == 0, and so is ours.
+    """
+    with op_scope(name, "div_no_nan") as scope:
+        x, y = _binary_tensors(x, y)
+        if x.dtype != y.dtype:
+            raise TypeError(f"`x` and `y` must have the same dtype, got {x.dtype!r} != "
+                            f"{y.dtype!r}.")
+        target = _TRUEDIV_TABLE.get(x.dtype)
+        if target is not None:
+            x, y = cast(x, target), cast(y, target)
+        return apply_op(DIV_NO_NAN, [x, y], name=scope)
+
+
+def _xlogy_lowering(x, y):
+    nonzero = x != 0
+    safe_y = jnp.where(nonzero, y, jnp.ones_like(y))
+    return jnp.where(nonzero, x * jnp.log(safe_y), jnp.zeros_like(x * safe_y))
+
+
+def _xlogy_rule(inputs, out, g):
+    x, y = inputs
+    nonzero = x != 0  # TF: d/dx = xlogy(x != 0, y), d/dy = xdivy(x, y): both 0 where x == 0
+    safe_y = jnp.where(nonzero, y, jnp.ones_like(y))
+    gx = jnp.where(nonzero, jnp.log(safe_y), 0) * g
+    gy = jnp.where(nonzero, x / safe_y, 0) * g
+    return _unbroadcast(gx.astype(x.dtype), x.shape), _unbroadcast(gy.astype(y.dtype), y.shape)
+
+
+XLOGY = def_op("Xlogy", _xlogy_lowering, "x: T, y: T", T=INEXACT, vjp=_xlogy_rule)
+
+
+@public(XLOGY)
+def xlogy(x, y, name=None):
+    """x * log(y), and 0 wherever x == 0 (even for y = 0 or nan), as `tf.math.xlogy`.
+
+    Gradients follow TF's rule (JAX's derivative differs where x == 0): both
+    partials are 0 there.
+    """
+    return apply_op(XLOGY, [x, y], name=name or "Xlogy")
+
+
 # ---------------------------------------------------------------------------
-# Unary elementwise ops: (TF type, public name, JAX lowering, allowed dtypes, rule).
+# Complex numbers: parts, conjugate, angle. TF returns real inputs unchanged
+# (real, conj), or zeros (imag), creating no op.
 
-def _abs_rule(inputs, out, g):
-    (x,) = inputs
-    if jnp.iscomplexobj(x):
-        return (g * x / jnp.where(out == 0, 1, out),)
-    return (g * jnp.sign(x),)  # TF: 0 at x == 0 (JAX's derivative gives 1)
+REAL = def_op("Real", jnp.real, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
+IMAG = def_op("Imag", jnp.imag, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
+CONJ = def_op("Conj", jnp.conj, "input: T", T=dtypes.COMPLEX)
+ANGLE = def_op("Angle", jnp.angle, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
+COMPLEX = def_op("Complex", lax.complex, "real: T, imag: T", T=_REAL_OF_COMPLEX,
+                 Tout=dtypes.COMPLEX)
 
+
+@public(REAL)
+def real(input, name=None):  # noqa: A002 - TF's argument name
+    """The real part, as `tf.math.real`: op Real for complex input, else `input` itself."""
+    x = _tensor(input, "input")
+    if not x.dtype.is_complex:
+        return x
+    return apply_op(REAL, [x], {"Tout": x.dtype.real_dtype}, name=name or "Real")
+
+
+@public(IMAG)
+def imag(input, name=None):  # noqa: A002
+    """The imaginary part, as `tf.math.imag`: op Imag, or zeros for real input."""
+    x = _tensor(input, "input")
+    if not x.dtype.is_complex:
+        from tfgrad_jax.ops.array_ops import zeros_like
+        return zeros_like(x, name=name)
+    return apply_op(IMAG, [x], {"Tout": x.dtype.real_dtype}, name=name or "Imag")
+
+
+@public(CONJ)
+def conj(x, name=None):
+    """The complex conjugate, as `tf.math.conj`; a real `x` is returned unchanged."""
+    x = _tensor(x, "x")
+    if not x.dtype.is_complex:
+        return x
+    return apply_op(CONJ, [x], name=name or "Conj")
+
+
+@public(ANGLE)
+def angle(input, name=None):  # noqa: A002
+    """The argument atan2(imag, real), as `tf.math.angle`.
+
+    For real input TF builds `where(input < 0, pi, 0)` (no gradient flows),
+    and so do we.
+    """
+    x = _tensor(input, "input")
+    if x.dtype.is_complex:
+        return apply_op(ANGLE, [x], {"Tout": x.dtype.real_dtype}, name=name or "Angle")
+    if not x.dtype.is_floating:
+        raise TypeError(f"Expected {x.dtype.name}, but got 3.141592653589793 of type 'float'.")
+    from tfgrad_jax.ops.array_ops import ones_like, where, zeros_like
+    with op_scope(name, "Angle"):
+        return where(less(x, 0), multiply(np.pi, ones_like(x)), zeros_like(x))
+
+
+@public(COMPLEX)
+def complex(real, imag, name=None):  # noqa: A001 - TF's name
+    """real + 1j * imag, as `tf.complex` (float32 -> complex64, float64 -> complex128)."""
+    with op_scope(name, "Complex") as scope:
+        re, im = _binary_tensors(real, imag)
+        if re.dtype != im.dtype:
+            raise TypeError(f"`real` and `imag` must have the same dtype, got {re.dtype!r} "
+                            f"!= {im.dtype!r}.")
+        out = {dtypes.float32: dtypes.complex64, dtypes.float64: dtypes.complex128}.get(re.dtype)
+        return apply_op(COMPLEX, [re, im], {"Tout": out}, name=scope)
+
+
+# ---------------------------------------------------------------------------
+# Unary elementwise ops: (TF type, public name, JAX lowering, allowed dtypes,
+# gradient: None for JAX autodiff, a JAX rule matching TF, or NOT_DIFFERENTIABLE).
 
 def _sign_lowering(x):
     if jnp.iscomplexobj(x):
@@ -192,9 +338,13 @@ def _sign_lowering(x):
     return jnp.sign(x)
 
 
+def _zero_rule(inputs, out, g):
+    return (jnp.zeros_like(inputs[0]),)  # TF's _SignGrad: zeros, yet connected (not None)
+
+
+_SIGNED = INEXACT + SIGNED_INTEGERS
 _UNARY = [
-    ("Neg", "negative", jnp.negative, NUMERIC, None, "-x"),
-    ("Abs", "abs", jnp.abs, REAL_NUMERIC, _abs_rule, "|x|"),
+    ("Neg", "negative", jnp.negative, _SIGNED, None, "-x"),
     ("Square", "square", jnp.square, NUMERIC, None, "x * x"),
     ("Sqrt", "sqrt", jnp.sqrt, INEXACT, None, "the square root"),
     ("Rsqrt", "rsqrt", lax.rsqrt, INEXACT, None, "1 / sqrt(x)"),
@@ -205,25 +355,51 @@ _UNARY = [
     ("Sin", "sin", jnp.sin, INEXACT, None, "the sine"),
     ("Cos", "cos", jnp.cos, INEXACT, None, "the cosine"),
     ("Tan", "tan", jnp.tan, INEXACT, None, "the tangent"),
+    ("Asin", "asin", jnp.arcsin, INEXACT, None, "the inverse sine"),
+    ("Acos", "acos", jnp.arccos, INEXACT, None, "the inverse cosine"),
+    ("Atan", "atan", jnp.arctan, INEXACT, None, "the inverse tangent"),
+    ("Sinh", "sinh", jnp.sinh, INEXACT, None, "the hyperbolic sine"),
+    ("Cosh", "cosh", jnp.cosh, INEXACT, None, "the hyperbolic cosine"),
     ("Tanh", "tanh", jnp.tanh, INEXACT, None, "the hyperbolic tangent"),
+    ("Asinh", "asinh", jnp.arcsinh, INEXACT, None, "the inverse hyperbolic sine"),
+    ("Acosh", "acosh", jnp.arccosh, INEXACT, None, "the inverse hyperbolic cosine"),
+    ("Atanh", "atanh", jnp.arctanh, INEXACT, None, "the inverse hyperbolic tangent"),
     ("Sigmoid", "sigmoid", jax.nn.sigmoid, INEXACT, None, "1 / (1 + exp(-x))"),
     ("Reciprocal", "reciprocal", jnp.reciprocal, INEXACT, None, "1 / x"),
-    ("Sign", "sign", _sign_lowering, NUMERIC, None, "the sign"),
+    ("Erf", "erf", jax.scipy.special.erf, FLOATING, None, "the error function"),
+    ("Erfc", "erfc", jax.scipy.special.erfc, FLOATING, None,
+     "the complementary error function 1 - erf(x)"),
+    ("Lgamma", "lgamma", lax.lgamma, FLOATING, None, "log |Gamma(x)|"),
+    ("Digamma", "digamma", lax.digamma, FLOATING, None,
+     "the digamma function (derivative of lgamma)"),
+    # TF's gradient of sign is zeros: connected, unlike floor/ceil/round/rint.
+    ("Sign", "sign", _sign_lowering, _SIGNED, _zero_rule,
+     "the sign (-1, 0 or 1; x / |x| for complex)"),
+    ("Floor", "floor", jnp.floor, FLOATING, NOT_DIFFERENTIABLE, "the largest integer <= x"),
+    ("Ceil", "ceil", jnp.ceil, FLOATING, NOT_DIFFERENTIABLE, "the smallest integer >= x"),
+    ("Rint", "rint", jnp.rint, FLOATING, NOT_DIFFERENTIABLE,
+     "the nearest integer, halves to even"),
+    ("IsNan", "is_nan", jnp.isnan, FLOATING, NOT_DIFFERENTIABLE, "whether x is NaN"),
+    ("IsInf", "is_inf", jnp.isinf, FLOATING, NOT_DIFFERENTIABLE, "whether x is +-inf"),
+    ("IsFinite", "is_finite", jnp.isfinite, FLOATING, NOT_DIFFERENTIABLE,
+     "whether x is finite"),
 ]
 
 _UNARY_OPS = {}
 
 
-def _make_unary(tf_type, public_name, lower, allowed, rule, what):
-    opdef = def_op(tf_type, lower, "x: T", T=allowed, vjp=rule,
-                   grad=NOT_DIFFERENTIABLE if tf_type == "Sign" else "autodiff")
+def _make_unary(tf_type, public_name, lower, allowed, grad, what):
+    if callable(grad):
+        opdef = def_op(tf_type, lower, "x: T", T=allowed, vjp=grad)
+    else:
+        opdef = def_op(tf_type, lower, "x: T", T=allowed, grad=grad or AUTODIFF)
 
     def wrapper(x, name=None):
         return apply_op(opdef, [x], name=name or tf_type)
 
     wrapper.__name__ = wrapper.__qualname__ = public_name
     wrapper.__doc__ = (f"Computes {what} elementwise, as `tf.math.{public_name}` "
-                       f"(op {tf_type}).")
+                       f"(op {tf_type}; gradient: {opdef.gradient_policy}, as TF).")
     public(opdef)(wrapper)
     _UNARY_OPS[tf_type] = opdef
     return wrapper
@@ -234,7 +410,6 @@ for _row in _UNARY:
 del _row
 
 negative = globals()["negative"]
-abs = globals()["abs"]  # noqa: A001 - TF's name
 square = globals()["square"]
 sqrt = globals()["sqrt"]
 rsqrt = globals()["rsqrt"]
@@ -245,10 +420,86 @@ log1p = globals()["log1p"]
 sin = globals()["sin"]
 cos = globals()["cos"]
 tan = globals()["tan"]
+asin = globals()["asin"]
+acos = globals()["acos"]
+atan = globals()["atan"]
+sinh = globals()["sinh"]
+cosh = globals()["cosh"]
 tanh = globals()["tanh"]
+asinh = globals()["asinh"]
+acosh = globals()["acosh"]
+atanh = globals()["atanh"]
 sigmoid = globals()["sigmoid"]
 reciprocal = globals()["reciprocal"]
+erf = globals()["erf"]
+erfc = globals()["erfc"]
+lgamma = globals()["lgamma"]
+digamma = globals()["digamma"]
 sign = globals()["sign"]
+floor = globals()["floor"]
+ceil = globals()["ceil"]
+rint = globals()["rint"]
+is_nan = globals()["is_nan"]
+is_inf = globals()["is_inf"]
+is_finite = globals()["is_finite"]
+
+
+def _abs_rule(inputs, out, g):
+    (x,) = inputs
+    return (g * jnp.sign(x),)  # TF: 0 at x == 0 (JAX's derivative gives 1)
+
+
+ABS = def_op("Abs", jnp.abs, "x: T", T=_SIGNED_REAL, vjp=_abs_rule)
+COMPLEX_ABS = def_op("ComplexAbs", jnp.abs, "x: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
+
+
+@public(ABS, COMPLEX_ABS)
+def abs(x, name=None):  # noqa: A001 - TF's name
+    """|x| elementwise, as `tf.math.abs`: op Abs, or ComplexAbs (real result) for complex x.
+
+    TF's gradient of Abs at 0 is 0 (JAX's derivative gives 1); the rule here matches TF.
+    """
+    x = _tensor(x, "x")
+    if x.dtype.is_complex:
+        return apply_op(COMPLEX_ABS, [x], {"Tout": x.dtype.real_dtype}, name=name or "ComplexAbs")
+    return apply_op(ABS, [x], name=name or "Abs")
+
+
+ROUND = def_op("Round", jnp.round, "x: T", T=FLOATING, grad=NOT_DIFFERENTIABLE)
+
+
+@public(ROUND)
+def round(x, name=None):  # noqa: A001 - TF's name
+    """Rounds half to even (banker's rounding), as `tf.math.round`; not differentiable.
+
+    Integer tensors are returned unchanged (no op), as TF does.
+    """
+    x = _tensor(x, "x")
+    if x.dtype.is_integer:
+        return x
+    return apply_op(ROUND, [x], name=name or "Round")
+
+
+def _softplus_lowering(features):
+    return jax.nn.softplus(features).astype(features.dtype)
+
+
+SOFTPLUS = def_op("Softplus", _softplus_lowering, "features: T", T=FLOATING)
+SOFTSIGN = def_op("Softsign", lambda features: features / (1 + jnp.abs(features)),
+                  "features: T", T=FLOATING)
+
+
+@public(SOFTPLUS)
+def softplus(features, name=None):
+    """log(exp(features) + 1), computed stably, as `tf.math.softplus` / `tf.nn.softplus`."""
+    return apply_op(SOFTPLUS, [features], name=name or "Softplus")
+
+
+@public(SOFTSIGN)
+def softsign(features, name=None):
+    """features / (|features| + 1), as `tf.math.softsign` / `tf.nn.softsign`."""
+    return apply_op(SOFTSIGN, [features], name=name or "Softsign")
+
 
 
 # ---------------------------------------------------------------------------
@@ -286,13 +537,14 @@ def logical_not(x, name=None):
 
 def logical_xor(x, y, name="LogicalXor"):
     """Returns x XOR y for bool tensors, as `tf.math.logical_xor` (built from and/or/not)."""
-    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=name)
+    with op_scope(name, "LogicalXor") as scope:  # TF: xor/LogicalOr, ..., then xor itself
+        return logical_and(logical_or(x, y), logical_not(logical_and(x, y)), name=scope)
 
 
 # ---------------------------------------------------------------------------
 # Casting.
 
-def _cast_lowering(x, *, DstT):
+def _cast_lowering(x, *, DstT, SrcT=None):  # SrcT is recorded for TF, unused
     target = DstT.as_numpy_dtype
     if jnp.iscomplexobj(x) and not DstT.is_complex:
         x = jnp.real(x)  # TF drops the imaginary part
@@ -353,14 +605,29 @@ def _mean_lowering(x, *, axis, keepdims):
     if jnp.issubdtype(x.dtype, jnp.integer):  # TF: integer mean truncates
         total = jnp.sum(x, axis=axis, keepdims=keepdims)
         count = x.size // max(out.size, 1) if x.size else 1
-        return (total // count).astype(x.dtype) if count else total
+        return lax.div(total, jnp.asarray(count, total.dtype)).astype(x.dtype) if count else total
     return out.astype(x.dtype)
+
+
+def _lowest(dtype):
+    return -jnp.inf if jnp.issubdtype(dtype, jnp.floating) else jnp.iinfo(dtype).min
+
+
+def _highest(dtype):
+    return jnp.inf if jnp.issubdtype(dtype, jnp.floating) else jnp.iinfo(dtype).max
+
+
+def _extreme_lowering(fn, identity):
+    def lower(x, *, axis, keepdims):  # TF: -inf (max) / inf (min) over an empty axis
+        return fn(x, axis=axis, keepdims=keepdims, initial=identity(x.dtype) if x.size == 0 else None)
+    lower.__name__ = fn.__name__
+    return lower
 
 
 SUM = def_op("Sum", _reduce_lowering(jnp.sum), "input: T", T=NUMERIC)
 MEAN = def_op("Mean", _mean_lowering, "input: T", T=NUMERIC)
-MAX = def_op("Max", _reduce_lowering(jnp.max), "input: T", T=REAL_NUMERIC)
-MIN = def_op("Min", _reduce_lowering(jnp.min), "input: T", T=REAL_NUMERIC)
+MAX = def_op("Max", _extreme_lowering(jnp.max, _lowest), "input: T", T=REAL_NUMERIC)
+MIN = def_op("Min", _extreme_lowering(jnp.min, _highest), "input: T", T=REAL_NUMERIC)
 PROD = def_op("Prod", _reduce_lowering(jnp.prod), "input: T", T=NUMERIC)
 ALL = def_op("All", _reduce_lowering(jnp.all), "input: T", T=BOOL, grad=NOT_DIFFERENTIABLE)
 ANY = def_op("Any", _reduce_lowering(jnp.any), "input: T", T=BOOL, grad=NOT_DIFFERENTIABLE)
@@ -384,7 +651,7 @@ def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
 
 @public(MEAN)
 def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
-    """Mean over `axis`, as `tf.math.reduce_mean` (integer means truncate, as TF)."""
+    """Mean over `axis`, as `tf.math.reduce_mean` (integer means truncate toward 0, as TF)."""
     return _reduce(MEAN, "Mean", input_tensor, axis, keepdims, name)
 
 
@@ -463,15 +730,793 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     return out
 
 
+@public(ADD_N)
 def add_n(inputs, name=None):
-    """Sums a list of same-shaped tensors, as `tf.math.add_n`."""
-    from tfgrad_jax.ops.array_ops import ADD_N
+    """Sums a list of same-shaped tensors, as `tf.math.add_n` (op AddN).
+
+    As TF, a single input is returned as is (through an Identity op when
+    `name` is given), and shapes must match: AddN does not broadcast.
+    """
     if not isinstance(inputs, (list, tuple)) or not inputs:
-        raise ValueError("inputs must be a non-empty list of tensors with the same shape and dtype.")
+        raise ValueError("Inputs must be an iterable of at least one Tensor/IndexedSlices with "
+                         "the same dtype and shape.")
+    inputs = [_tensor(v.values if hasattr(v, "dense_shape") else v, "inputs") for v in inputs]
     if len(inputs) == 1:
-        from tfgrad_jax.ops.array_ops import identity
-        return identity(inputs[0], name=name or "Identity")
-    return apply_op(ADD_N, [list(inputs)], name=name or "AddN")
+        return array_ops.identity(inputs[0], name=name) if name else inputs[0]
+    for t in inputs[1:]:
+        if not t.shape.is_compatible_with(inputs[0].shape):
+            raise ValueError(f"Shapes must be equal for AddN (argument `inputs`), but are "
+                             f"{inputs[0].shape} and {t.shape}.")
+    return apply_op(ADD_N, [inputs], name=name or "AddN")
+
+
+def accumulate_n(inputs, shape=None, tensor_dtype=None, name=None):
+    """Sums a list of tensors, as the deprecated `tf.math.accumulate_n`: TF 2 calls add_n."""
+    return add_n(inputs, name=name)
+
+
+# ---------------------------------------------------------------------------
+# More reductions: Euclidean norm, and the composites TF builds from others.
+
+def _euclidean_norm_lowering(x, *, axis, keepdims):
+    if jnp.iscomplexobj(x):
+        return jnp.sqrt(jnp.sum(x * jnp.conj(x), axis=axis, keepdims=keepdims))
+    if jnp.issubdtype(x.dtype, jnp.integer):  # TF: the root of the integer sum, truncated
+        total = jnp.sum(jnp.square(x.astype(jnp.float64)), axis=axis, keepdims=keepdims)
+        return jnp.floor(jnp.sqrt(total)).astype(x.dtype)
+    return jnp.sqrt(jnp.sum(x * x, axis=axis, keepdims=keepdims))
+
+
+EUCLIDEAN_NORM = def_op("EuclideanNorm", _euclidean_norm_lowering, "input: T", T=NUMERIC)
+
+
+@public(EUCLIDEAN_NORM)
+def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
+    """sqrt(sum(x ** 2)) over `axis`, as `tf.math.reduce_euclidean_norm`.
+
+    Integer inputs give the truncated integer root, as TF. At a zero norm the
+    gradient is nan in TF and here.
+    """
+    return _reduce(EUCLIDEAN_NORM, "EuclideanNorm", input_tensor, axis, keepdims, name)
+
+
+def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
+    """log(sum(exp(x))) over `axis`, computed stably, as `tf.math.reduce_logsumexp`.
+
+    Built as TF builds it (Max, IsFinite, SelectV2, StopGradient, Sub, Exp,
+    Sum, Log, AddV2): the shift by the max is held constant, so the gradient
+    is softmax(x), and all -inf rows give -inf.
+    """
+    from tfgrad_jax.ops.array_ops import reshape, stop_gradient, where
+    with op_scope(name, "ReduceLogSumExp") as scope:
+        x = _tensor(input_tensor, "input_tensor")
+        raw_max = reduce_max(x, axis=axis, keepdims=True)
+        my_max = stop_gradient(where(is_finite(raw_max), raw_max, zeros_like_dtype(raw_max)))
+        result = log(reduce_sum(exp(subtract(x, my_max)), axis=axis, keepdims=keepdims))
+        if not keepdims:
+            my_max = reshape(my_max, result.shape.as_list())
+        return add(result, my_max, name=scope)
+
+
+def zeros_like_dtype(x):
+    return convert_to_tensor(0, dtype=x.dtype)
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Variance over `axis`, as `tf.math.reduce_variance` (mean of squared deviations).
+
+    Integer inputs raise TypeError, as TF; complex inputs give a real result.
+    """
+    with op_scope(name or "reduce_variance", "reduce_variance"):
+        x = _tensor(input_tensor, "input_tensor")
+        means = reduce_mean(x, axis=axis, keepdims=True)
+        if means.dtype.is_integer or means.dtype.is_bool:
+            raise TypeError(f"Input must be either real or complex. Received integer type "
+                            f"{means.dtype}.")
+        diff = x - means
+        if diff.dtype.is_complex:
+            squared = apply_op(REAL, [multiply(conj(diff), diff)],
+                               {"Tout": diff.dtype.real_dtype}, name="Real")
+        else:
+            squared = square(diff)
+        return reduce_mean(squared, axis=axis, keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """Standard deviation over `axis`, as `tf.math.reduce_std`: sqrt(reduce_variance).
+
+    Constant inputs have a nan gradient (sqrt at 0), in TF and here.
+    """
+    with op_scope(name or "reduce_std", "reduce_std"):
+        x = _tensor(input_tensor, "input_tensor")
+        return sqrt(reduce_variance(x, axis=axis, keepdims=keepdims))
+
+
+def count_nonzero(input, axis=None, keepdims=None, dtype=dtypes.int64, name=None):  # noqa: A002
+    """Counts non-zero (or True) entries over `axis`, as `tf.math.count_nonzero` (int64).
+
+    Built from NotEqual, Cast and Sum as in TF; not differentiable.
+    """
+    with op_scope(name, "count_nonzero"):
+        x = _tensor(input, "input")
+        if x.dtype == dtypes.bool:
+            predicate = x
+        else:
+            predicate = not_equal(x, convert_to_tensor(0, dtype=x.dtype, name="zeros"))
+        return cast(reduce_sum(cast(predicate, dtypes.int64), axis=axis,
+                               keepdims=bool(keepdims)), dtype)
+
+
+# ---------------------------------------------------------------------------
+# Scans along one axis: cumsum and cumprod (exclusive, reverse).
+
+def _axis(x, axis, op_type, arg="axis"):
+    """One static axis of `x`, in [0, rank); ValueError naming the op and argument."""
+    from tfgrad_jax.framework.constant_folding import static_value
+    axis = static_value(axis, arg)
+    if np.ndim(axis) != 0:
+        raise ValueError(f"Argument `{arg}` of {op_type} must be a scalar, got {axis!r}.")
+    axis = int(axis)
+    rank = x.shape.rank
+    if not -rank <= axis < rank:
+        raise ValueError(f"Dimension ({axis}) must be in the range [{-rank}, {rank}), where "
+                         f"{rank} is the number of dimensions in the input, for '{op_type}' "
+                         f"(argument `{arg}`).")
+    return axis % rank
+
+
+def _scan_lowering(fn, identity):
+    def lower(x, *, axis, exclusive, reverse):
+        if reverse:
+            x = jnp.flip(x, axis)
+        if exclusive:
+            pad = [(0, 0)] * x.ndim
+            pad[axis] = (1, 0)
+            x = jnp.pad(x, pad, constant_values=identity)
+            x = lax.slice_in_dim(x, 0, x.shape[axis] - 1, axis=axis)
+        out = fn(x, axis=axis, dtype=x.dtype)
+        return jnp.flip(out, axis) if reverse else out
+    lower.__name__ = fn.__name__
+    return lower
+
+
+_cumsum_lowering = _scan_lowering(jnp.cumsum, 0)
+_cumprod_lowering = _scan_lowering(jnp.cumprod, 1)
+
+
+def _cumprod_rule(inputs, out, g, *, axis, exclusive, reverse):
+    (x,) = inputs
+    # TF's _CumprodGrad: div_no_nan(cumsum(out * g, reversed), x). Where x == 0
+    # this gives 0, not the derivative JAX computes.
+    total = _cumsum_lowering(out * g, axis=axis, exclusive=exclusive, reverse=not reverse)
+    return (_div_no_nan_lowering(total, x),)
+
+
+CUMSUM = def_op("Cumsum", _cumsum_lowering, "x: T", T=NUMERIC)
+CUMPROD = def_op("Cumprod", _cumprod_lowering, "x: T", T=NUMERIC, vjp=_cumprod_rule)
+
+
+def _scan(opdef, x, axis, exclusive, reverse, name):
+    with op_scope(name, opdef.type) as scope:
+        x = _tensor(x, "x")
+        axis = _axis(x, axis, opdef.type)
+        return apply_op(opdef, [x], {"axis": axis, "exclusive": bool(exclusive),
+                                     "reverse": bool(reverse)}, name=scope)
+
+
+@public(CUMSUM)
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative sum along `axis`, as `tf.math.cumsum`.
+
+    `exclusive` starts from 0 (the first output is 0), `reverse` sums from the
+    end. The axis must be static; out of range raises ValueError when the graph
+    is built (TF fails when it runs).
+    """
+    return _scan(CUMSUM, x, axis, exclusive, reverse, name)
+
+
+@public(CUMPROD)
+def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
+    """Cumulative product along `axis`, as `tf.math.cumprod` (`exclusive`, `reverse`).
+
+    Gradient: TF's rule, cumsum(prod * grad) / x with 0 where x == 0 (JAX's
+    exact derivative differs there); ours is TF's.
+    """
+    return _scan(CUMPROD, x, axis, exclusive, reverse, name)
+
+
+# ---------------------------------------------------------------------------
+# argmax/argmin, top_k, sort/argsort.
+
+def _arg_lowering(fn, nan_as):
+    def lower(input, *, axis, output_type):  # noqa: A002
+        if jnp.issubdtype(input.dtype, jnp.floating):  # TF skips NaNs
+            input = jnp.where(jnp.isnan(input), nan_as, input)
+        return fn(input, axis=axis).astype(output_type.as_numpy_dtype)
+    lower.__name__ = fn.__name__
+    return lower
+
+
+_ARG_TYPES = REAL_NUMERIC + BOOL
+ARG_MAX = def_op("ArgMax", _arg_lowering(jnp.argmax, -jnp.inf), "input: T", T=_ARG_TYPES,
+                 grad=NOT_DIFFERENTIABLE)
+ARG_MIN = def_op("ArgMin", _arg_lowering(jnp.argmin, jnp.inf), "input: T", T=_ARG_TYPES,
+                 grad=NOT_DIFFERENTIABLE)
+
+
+def _arg(opdef, input, axis, output_type, name):  # noqa: A002
+    x = _tensor(input, "input")
+    axis = _axis(x, 0 if axis is None else axis, opdef.type, "axis")
+    if x.shape[axis] == 0:
+        raise ValueError(f"Reduction axis {axis} is empty in shape {x.shape} for "
+                         f"'{opdef.type}' (argument `axis`).")
+    output_type = dtypes.as_dtype(output_type)
+    if output_type not in (dtypes.int16, dtypes.uint16, dtypes.int32, dtypes.int64):
+        raise TypeError(f"Value for attr 'output_type' of {output_type.name} is not in the "
+                        "list of allowed values: int16, uint16, int32, int64")
+    return apply_op(opdef, [x], {"axis": axis, "output_type": output_type},
+                    name=name or opdef.type)
+
+
+@public(ARG_MAX)
+def argmax(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    """Index of the largest entry along `axis` (default 0), as `tf.math.argmax`.
+
+    Ties give the first index; NaNs are skipped, as TF's kernel does. Not
+    differentiable.
+    """
+    return _arg(ARG_MAX, input, axis, output_type, name)
+
+
+@public(ARG_MIN)
+def argmin(input, axis=None, output_type=dtypes.int64, name=None):  # noqa: A002
+    """Index of the smallest entry along `axis` (default 0), as `tf.math.argmin`."""
+    return _arg(ARG_MIN, input, axis, output_type, name)
+
+
+def _top_k_lowering(input, *, k, sorted):  # noqa: A002 - TF's attribute name
+    if k == 0:
+        shape = input.shape[:-1] + (0,)
+        return jnp.zeros(shape, input.dtype), jnp.zeros(shape, jnp.int32)
+    values, indices = lax.top_k(input, k)
+    return values, indices.astype(jnp.int32)
+
+
+TOP_K = def_op("TopKV2", _top_k_lowering, "input: T", T=REAL_NUMERIC)
+
+
+@public(TOP_K)
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa: A002
+    """The `k` largest entries of the last axis and their indices, as `tf.math.top_k`.
+
+    Returns (values, indices). Equal values keep their order (lower index
+    first). Values are differentiable (the gradient goes to the chosen
+    entries); indices are int32. `k` must be static. With `sorted=False`
+    TF leaves the order unspecified; here it is always sorted.
+    """
+    from tfgrad_jax.framework.constant_folding import static_value
+    x = _tensor(input, "input")
+    k = int(static_value(k, "k"))
+    if x.shape.rank == 0:
+        raise ValueError("input must have rank >= 1 for 'TopKV2' (argument `input`).")
+    n = x.shape[-1]
+    if k < 0 or (n is not None and n < k):
+        raise ValueError(f"input must have last dimension >= k = {k} but is {n} for "
+                         "'TopKV2' (argument `k`).")
+    values, indices = apply_op(TOP_K, [x], {"k": k, "sorted": bool(sorted)},
+                               name=name or "TopKV2")
+    if dtypes.as_dtype(index_type) != dtypes.int32:
+        indices = cast(indices, index_type)
+    return values, indices
+
+
+def _sort_or_argsort(values, axis, direction, return_argsort, name, default_name):
+    from tfgrad_jax.ops.array_ops import transpose
+    if direction not in ("ASCENDING", "DESCENDING"):
+        raise ValueError("Argument `direction` should be one of ASCENDING, DESCENDING. "
+                         f"Received: direction={direction}")
+    with op_scope(name, default_name):
+        x = _tensor(values, "values")
+        rank = x.shape.rank
+        if rank == 0:
+            raise ValueError(f"{default_name} needs a tensor of rank >= 1 (argument `values`).")
+        axis = _axis(x, axis, default_name)
+        ascending = direction == "ASCENDING"
+        if ascending:  # TF sorts descending with top_k, on an order-reversing map
+            if x.dtype.is_unsigned:
+                offset = convert_to_tensor(x.dtype.max, dtype=x.dtype)
+                x = offset - x
+            elif x.dtype.is_integer:
+                x = -x - 1
+            else:
+                x = -x
+        perm = None
+        if axis != rank - 1:  # swap `axis` with the last one (an involution)
+            perm = list(range(rank))
+            perm[axis], perm[-1] = perm[-1], perm[axis]
+            x = transpose(x, perm)
+        sorted_values, indices = top_k(x, x.shape[-1])
+        out = indices if return_argsort else sorted_values
+        if perm is not None:
+            out = transpose(out, perm)
+        if ascending and not return_argsort:
+            if x.dtype.is_unsigned:
+                out = offset - out
+            elif x.dtype.is_integer:
+                out = -out - 1
+            else:
+                out = -out
+        return out
+
+
+def sort(values, axis=-1, direction="ASCENDING", name=None):
+    """Sorts along `axis`, as `tf.sort`: built from Neg/Transpose/TopKV2 as in TF.
+
+    Equal values keep their order; the gradient flows to each value's place.
+    """
+    return _sort_or_argsort(values, axis, direction, False, name, "sort")
+
+
+def argsort(values, axis=-1, direction="ASCENDING", stable=False, name=None):
+    """The int32 indices that sort `values` along `axis`, as `tf.argsort` (not differentiable).
+
+    The order is always stable here (TF's is too in practice, being top_k based).
+    """
+    return _sort_or_argsort(values, axis, direction, True, name, "argsort")
+
+
+# ---------------------------------------------------------------------------
+# Normalizing and clipping (composites, built as TF builds them).
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """x / sqrt(max(sum(x ** 2, axis), epsilon)), as `tf.math.l2_normalize`.
+
+    Built from Square, Sum, Maximum, Rsqrt and Mul as in TF, so the gradient
+    matches TF's (including at a zero vector, where it is 1 / sqrt(epsilon)).
+    """
+    axis = dim if axis is None else axis
+    with op_scope(name, "l2_normalize") as scope:
+        x = _tensor(x, "x")
+        if x.dtype.is_complex:
+            square_real = square(real(x))
+            square_imag = square(imag(x))
+            square_sum = real(reduce_sum(square_real + square_imag, axis, keepdims=True))
+            x_inv_norm = rsqrt(maximum(square_sum, epsilon))
+            norm_real = multiply(real(x), x_inv_norm)
+            norm_imag = multiply(imag(x), x_inv_norm)
+            return complex(norm_real, norm_imag, name=scope)
+        if not x.dtype.is_floating:
+            raise TypeError(f"Expected {x.dtype.name} passed to parameter 'y' of op 'Maximum', "
+                            f"got {epsilon} of type 'float' instead.")
+        square_sum = reduce_sum(square(x), axis, keepdims=True)
+        x_inv_norm = rsqrt(maximum(square_sum, epsilon))
+        return multiply(x, x_inv_norm, name=scope)
+
+
+def clip_by_value(t, clip_value_min, clip_value_max, name=None):
+    """Clips `t` to [clip_value_min, clip_value_max], as `tf.clip_by_value`.
+
+    Built as Minimum then Maximum, as TF: at a bound the gradient goes to `t`
+    (TF's tie rule), and a bound gets the gradient of the entries it clips.
+    Broadcasting that would change `t`'s shape raises ValueError, as TF.
+    """
+    with op_scope(name, "clip_by_value") as scope:
+        values = _tensor(t.values if hasattr(t, "dense_shape") else t, "t")
+        t_min = minimum(values, clip_value_max)
+        if not values.shape.is_compatible_with(t_min.shape):
+            raise ValueError(f"Shapes {values.shape} and {t_min.shape} are incompatible "
+                             "(clip_by_value must not broadcast `t`).")
+        t_max = maximum(t_min, clip_value_min, name=scope)
+        if not values.shape.is_compatible_with(t_max.shape):
+            raise ValueError(f"Shapes {values.shape} and {t_max.shape} are incompatible "
+                             "(clip_by_value must not broadcast `t`).")
+        return t_max
+
+
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """Rescales `t` so that its L2 norm over `axes` is at most `clip_norm`, as `tf.clip_by_norm`.
+
+    Built as TF builds it (Sum, Greater, Select, Sqrt, Maximum, RealDiv,
+    Identity), including its two-`where` guard that keeps a zero tensor's
+    gradient finite.
+    """
+    from tfgrad_jax.ops.array_ops import identity, ones_like, where_v1
+    with op_scope(name, "clip_by_norm") as scope:
+        values = _tensor(t.values if hasattr(t, "dense_shape") else t, "t")
+        l2sum = reduce_sum(values * values, axes, keepdims=True)
+        pred = l2sum > 0
+        l2sum_safe = where_v1(pred, l2sum, ones_like(l2sum))
+        l2norm = where_v1(pred, sqrt(l2sum_safe), l2sum)
+        intermediate = values * clip_norm
+        if not values.shape.is_compatible_with(intermediate.shape):
+            raise ValueError(f"Shapes {values.shape} and {intermediate.shape} are incompatible "
+                             "(clip_by_norm must not broadcast `t`).")
+        return identity(intermediate / maximum(l2norm, clip_norm), name=scope)
+
+
+def global_norm(t_list, name=None):
+    """sqrt(sum of squared entries of all tensors), as `tf.linalg.global_norm`.
+
+    TF sums L2Loss (sum(t ** 2) / 2) per tensor, then doubles; so do we, with
+    Square and Sum in place of L2Loss. None entries are skipped.
+    """
+    from tfgrad_jax.ops.array_ops import stack
+    if not isinstance(t_list, (list, tuple)) or isinstance(t_list, str):
+        raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")
+    with op_scope(name, "global_norm") as scope:
+        values = [_tensor(t.values if hasattr(t, "dense_shape") else t, f"t_{i}")
+                  for i, t in enumerate(t_list) if t is not None]
+        half_squared = [reduce_sum(square(v)) * 0.5 for v in values]
+        half_squared_norm = reduce_sum(stack(half_squared))
+        two = convert_to_tensor(2.0, dtype=half_squared_norm.dtype)
+        return sqrt(half_squared_norm * two, name=scope and "global_norm")
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """Scales all tensors by clip_norm / max(global_norm, clip_norm), as `tf.clip_by_global_norm`.
+
+    Returns (list_clipped, global_norm). An infinite or NaN norm makes every
+    entry NaN, as TF. None entries stay None.
+    """
+    from tfgrad_jax.ops.array_ops import identity
+    if not isinstance(t_list, (list, tuple)) or isinstance(t_list, str):
+        raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")
+    t_list = list(t_list)
+    if use_norm is None:
+        use_norm = global_norm(t_list, name)
+    with op_scope(name, "clip_by_global_norm") as scope:
+        one = convert_to_tensor(1.0, dtype=use_norm.dtype)
+        scale_for_finite = clip_norm * minimum(1.0 / use_norm, one / clip_norm)
+        scale = scale_for_finite + (use_norm - use_norm)
+        clipped = []
+        for i, t in enumerate(t_list):
+            if t is None:
+                clipped.append(None)
+                continue
+            v = _tensor(t.values if hasattr(t, "dense_shape") else t, f"t_{i}")
+            base = scope[:-1].rsplit("/", 1)[-1] if scope else None
+            clipped.append(identity(v * scale, name=f"{base}_{i}" if base else None))
+        return clipped, use_norm
+
+
+# ---------------------------------------------------------------------------
+# Segment reductions. Sorted segment ops take their number of segments from
+# the (static) ids; the unsorted ones from `num_segments`. Ids out of range
+# (negative ones included) are dropped, as TF's unsorted ops do.
+
+def _segment_reduce(reduce, empty):
+    """A lowering: `reduce` (a jax.ops.segment_*) with TF's value for empty segments."""
+    def lower(data, segment_ids, *, num_segments):
+        ids = segment_ids.reshape(-1)
+        flat = data.reshape(ids.shape + data.shape[segment_ids.ndim:])
+        out = reduce(flat, ids, num_segments)
+        if empty is not None:
+            counts = jax.ops.segment_sum(jnp.ones(ids.shape, jnp.int32), ids, num_segments)
+            counts = counts.reshape(counts.shape + (1,) * (out.ndim - 1))
+            out = jnp.where(counts > 0, out, jnp.asarray(empty(data.dtype), data.dtype))
+        return out
+    lower.__name__ = reduce.__name__
+    return lower
+
+
+def _segment_mean_lowering(data, segment_ids, *, num_segments):
+    ids = segment_ids.reshape(-1)
+    flat = data.reshape(ids.shape + data.shape[segment_ids.ndim:])
+    total = jax.ops.segment_sum(flat, ids, num_segments)
+    counts = jax.ops.segment_sum(jnp.ones(ids.shape, total.dtype), ids, num_segments)
+    counts = jnp.maximum(counts, 1).reshape(counts.shape + (1,) * (total.ndim - 1))
+    if jnp.issubdtype(data.dtype, jnp.integer):
+        return lax.div(total, counts)  # TF: integer means truncate toward 0
+    return total / counts
+
+
+def _flat_segments(data, segment_ids, num_segments):
+    ids = segment_ids.reshape(-1)
+    flat = data.reshape(ids.shape + data.shape[segment_ids.ndim:])
+    valid = (ids >= 0) & (ids < num_segments)
+    safe = jnp.where(valid, ids, 0)
+    valid = valid.reshape(valid.shape + (1,) * (flat.ndim - 1))
+    return ids, flat, valid, safe
+
+
+def _segment_extreme_rule(inputs, out, g, *, num_segments):
+    data, segment_ids = inputs
+    ids, flat, valid, safe = _flat_segments(data, segment_ids, num_segments)
+    # TF's _SegmentMinOrMaxGrad: entries equal to their segment's result share
+    # its gradient equally (JAX's scatter-max derivative differs at ties).
+    selected = (flat == out[safe]) & valid
+    counts = jax.ops.segment_sum(selected.astype(g.dtype), ids, num_segments)
+    grad = jnp.where(selected, (g / jnp.where(counts == 0, 1, counts))[safe], 0)
+    return grad.reshape(data.shape).astype(data.dtype), None
+
+
+def _segment_prod_rule(inputs, out, g, *, num_segments):
+    data, segment_ids = inputs
+    ids, flat, valid, safe = _flat_segments(data, segment_ids, num_segments)
+    # TF's _SegmentProdGrad: the product of the other entries, exact at zeros.
+    is_zero = flat == 0
+    num_zeros = jax.ops.segment_sum(is_zero.astype(jnp.int32), ids, num_segments)
+    g = jnp.where(num_zeros > 1, jnp.zeros_like(g), g)
+    non_zero = jnp.where(is_zero, jnp.ones_like(flat), flat)
+    non_zero_prod = jax.ops.segment_prod(non_zero, ids, num_segments)
+    partial = jnp.where(is_zero, non_zero_prod[safe], out[safe] / non_zero)
+    grad = jnp.where(valid, g[safe], 0) * partial
+    return grad.reshape(data.shape).astype(data.dtype), None
+
+
+def _zero(dtype):
+    return 0
+
+
+def _segment_def(tf_type, lower, allowed, **kw):
+    return def_op(tf_type, lower, "data: T, segment_ids: Tindices", T=allowed,
+                  Tindices=(dtypes.int32, dtypes.int64), **kw)
+
+
+_MAX_RULE = dict(vjp=_segment_extreme_rule)
+SEGMENT_SUM = _segment_def("SegmentSum", _segment_reduce(jax.ops.segment_sum, None), NUMERIC)
+SEGMENT_MEAN = _segment_def("SegmentMean", _segment_mean_lowering, NUMERIC)
+SEGMENT_MAX = _segment_def("SegmentMax", _segment_reduce(jax.ops.segment_max, _zero),
+                           REAL_NUMERIC, **_MAX_RULE)
+SEGMENT_MIN = _segment_def("SegmentMin", _segment_reduce(jax.ops.segment_min, _zero),
+                           REAL_NUMERIC, **_MAX_RULE)
+SEGMENT_PROD = _segment_def("SegmentProd", _segment_reduce(jax.ops.segment_prod, None),
+                            NUMERIC, vjp=_segment_prod_rule)
+UNSORTED_SEGMENT_SUM = _segment_def("UnsortedSegmentSum",
+                                    _segment_reduce(jax.ops.segment_sum, None), NUMERIC)
+UNSORTED_SEGMENT_MAX = _segment_def(
+    "UnsortedSegmentMax",
+    _segment_reduce(jax.ops.segment_max, lambda d: jnp.finfo(d).min
+                    if jnp.issubdtype(d, jnp.floating) else jnp.iinfo(d).min),
+    REAL_NUMERIC, **_MAX_RULE)
+UNSORTED_SEGMENT_MIN = _segment_def(
+    "UnsortedSegmentMin",
+    _segment_reduce(jax.ops.segment_min, lambda d: jnp.finfo(d).max
+                    if jnp.issubdtype(d, jnp.floating) else jnp.iinfo(d).max),
+    REAL_NUMERIC, **_MAX_RULE)
+UNSORTED_SEGMENT_PROD = _segment_def("UnsortedSegmentProd",
+                                     _segment_reduce(jax.ops.segment_prod, None), NUMERIC,
+                                     vjp=_segment_prod_rule)
+
+
+def _check_segment_ids(data, ids, op_type):
+    if ids.dtype not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"Value passed to parameter 'segment_ids' has DataType {ids.dtype.name} "
+                        "not in list of allowed values: int32, int64")
+    d, s = data.shape, ids.shape
+    if d.rank is not None and s.rank is not None and (
+            s.rank > d.rank or not TensorShapeLike(d[:s.rank]).is_compatible_with(s)):
+        raise ValueError(f"`segment_ids` shape {s} must be a prefix of `data` shape {d} "
+                         f"for '{op_type}' (argument `segment_ids`).")
+
+
+def TensorShapeLike(dims):
+    from tfgrad_jax.framework.tensor_shape import TensorShape
+    return TensorShape(list(dims))
+
+
+def _sorted_segment(opdef, data, segment_ids, name):
+    from tfgrad_jax.framework.constant_folding import constant_value
+    from tfgrad_jax.framework.errors import InvalidArgumentError
+    data = _tensor(data, "data")
+    ids = _tensor(segment_ids, "segment_ids")
+    _check_segment_ids(data, ids, opdef.type)
+    if ids.shape.rank != 1:
+        raise ValueError(f"segment_ids should be a vector for '{opdef.type}' (argument "
+                         f"`segment_ids`), got shape {ids.shape}.")
+    value = constant_value(ids)
+    if value is None:
+        raise ValueError(f"{opdef.type}: the number of segments is max(segment_ids) + 1, a "
+                         "data-dependent shape XLA cannot compile; `segment_ids` must be known "
+                         "when the graph is built (or use unsorted_segment_* with "
+                         "`num_segments`).")
+    if value.size and (value.min() < 0 or np.any(np.diff(value) < 0)):
+        raise InvalidArgumentError(None, None, f"segment ids are not increasing or are negative "
+                                   f"[Op:{opdef.type}] (argument `segment_ids`)")
+    num = int(value.max()) + 1 if value.size else 0
+    return apply_op(opdef, [data, ids], {"num_segments": num}, name=name or opdef.type)
+
+
+def _unsorted_segment(opdef, data, segment_ids, num_segments, name):
+    from tfgrad_jax.framework.constant_folding import static_value
+    data = _tensor(data, "data")
+    ids = _tensor(segment_ids, "segment_ids")
+    _check_segment_ids(data, ids, opdef.type)
+    num = static_value(num_segments, "num_segments")
+    if np.ndim(num) != 0:
+        raise ValueError(f"num_segments should be a scalar for '{opdef.type}' (argument "
+                         f"`num_segments`), got {num!r}.")
+    return apply_op(opdef, [data, ids], {"num_segments": int(num)}, name=name or opdef.type)
+
+
+@public(SEGMENT_SUM)
+def segment_sum(data, segment_ids, name=None):
+    """Sums rows of `data` with equal (sorted) ids, as `tf.math.segment_sum`.
+
+    The output has max(segment_ids) + 1 rows, so the ids must be known when
+    the graph is built (XLA compiles static shapes); empty segments give 0.
+    """
+    return _sorted_segment(SEGMENT_SUM, data, segment_ids, name)
+
+
+@public(SEGMENT_MEAN)
+def segment_mean(data, segment_ids, name=None):
+    """Means of the segments of `data`, as `tf.math.segment_mean` (empty: 0; ints truncate)."""
+    return _sorted_segment(SEGMENT_MEAN, data, segment_ids, name)
+
+
+@public(SEGMENT_MAX)
+def segment_max(data, segment_ids, name=None):
+    """Maxima of the segments of `data`, as `tf.math.segment_max` (empty segments: 0).
+
+    TF's gradient splits equally between tied maxima; the rule here does too.
+    """
+    return _sorted_segment(SEGMENT_MAX, data, segment_ids, name)
+
+
+@public(SEGMENT_MIN)
+def segment_min(data, segment_ids, name=None):
+    """Minima of the segments of `data`, as `tf.math.segment_min` (ties share the gradient)."""
+    return _sorted_segment(SEGMENT_MIN, data, segment_ids, name)
+
+
+@public(SEGMENT_PROD)
+def segment_prod(data, segment_ids, name=None):
+    """Products of the segments of `data`, as `tf.math.segment_prod` (empty segments: 1).
+
+    Gradient: TF's rule (product of the other entries, exact at zeros); JAX
+    cannot differentiate its scatter-multiply.
+    """
+    return _sorted_segment(SEGMENT_PROD, data, segment_ids, name)
+
+
+@public(UNSORTED_SEGMENT_SUM)
+def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
+    """Sums by segment id into `num_segments` rows, as `tf.math.unsorted_segment_sum`.
+
+    Ids may be in any order and of any rank (a prefix of data's shape);
+    negative ids are dropped, as TF. `num_segments` must be static.
+    """
+    return _unsorted_segment(UNSORTED_SEGMENT_SUM, data, segment_ids, num_segments, name)
+
+
+@public(UNSORTED_SEGMENT_MAX)
+def unsorted_segment_max(data, segment_ids, num_segments, name=None):
+    """Maxima by segment id, as `tf.math.unsorted_segment_max`.
+
+    Empty segments hold the dtype's lowest finite value (not -inf), as TF.
+    """
+    return _unsorted_segment(UNSORTED_SEGMENT_MAX, data, segment_ids, num_segments, name)
+
+
+@public(UNSORTED_SEGMENT_MIN)
+def unsorted_segment_min(data, segment_ids, num_segments, name=None):
+    """Minima by segment id, as `tf.math.unsorted_segment_min` (empty: the largest value)."""
+    return _unsorted_segment(UNSORTED_SEGMENT_MIN, data, segment_ids, num_segments, name)
+
+
+@public(UNSORTED_SEGMENT_PROD)
+def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
+    """Products by segment id, as `tf.math.unsorted_segment_prod` (empty segments: 1)."""
+    return _unsorted_segment(UNSORTED_SEGMENT_PROD, data, segment_ids, num_segments, name)
+
+
+# ---------------------------------------------------------------------------
+# bincount and unique: their output sizes depend on the data.
+
+def _dense_bincount_lowering(input, weights, *, size, binary_output):  # noqa: A002
+    dtype = weights.dtype
+    w = jnp.ones(input.shape, dtype) if weights.size == 0 else weights
+    ok = input >= 0  # values >= size are dropped by the scatter; negatives here
+    index = jnp.where(ok, input, size)
+    w = jnp.where(ok, w, jnp.zeros_like(w))
+    if input.ndim == 2:
+        rows = jnp.broadcast_to(jnp.arange(input.shape[0])[:, None], input.shape)
+        out = jnp.zeros((input.shape[0], size), dtype).at[rows, index].add(w, mode="drop")
+    else:
+        out = jnp.zeros((size,), dtype).at[index].add(w, mode="drop")
+    if binary_output:
+        counts = jnp.zeros(out.shape, jnp.int32)
+        counts = (counts.at[rows, index] if input.ndim == 2 else counts.at[index]).add(
+            1, mode="drop")
+        out = (counts > 0).astype(dtype)
+    return out
+
+
+DENSE_BINCOUNT = def_op("DenseBincount", _dense_bincount_lowering,
+                        "input: Tidx, weights: T", grad=NO_GRADIENT,
+                        Tidx=(dtypes.int32, dtypes.int64),
+                        T=(dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64))
+
+
+@public(DENSE_BINCOUNT)
+def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int32, name=None,
+             axis=None, binary_output=False):
+    """Counts occurrences of each value in `arr` (summing `weights`), as `tf.math.bincount`.
+
+    The output has max(arr) + 1 bins (at least `minlength`, at most
+    `maxlength`), so `arr` must be known when the graph is built unless
+    minlength >= maxlength fixes the size. Negative values raise
+    InvalidArgumentError when known. TF has no gradient for DenseBincount:
+    tf.gradients raises LookupError, here too.
+    """
+    from tfgrad_jax.framework.constant_folding import constant_value
+    from tfgrad_jax.framework.errors import InvalidArgumentError
+    from tfgrad_jax.ops.array_ops import reshape
+    with op_scope(name or "bincount", "bincount"):
+        arr = _tensor(arr, "arr")
+        if weights is not None:
+            weights = _tensor(weights, "weights")
+            if binary_output:
+                raise ValueError("Arguments `binary_output` and `weights` are mutually "
+                                 "exclusive. Please specify only one.")
+        if not arr.dtype.is_integer:
+            arr = cast(arr, dtypes.int32)
+        axis = 0 if axis is None else axis
+        if axis not in (0, -1):
+            raise ValueError(f"Unsupported value for argument axis={axis}. Only 0 and -1 are "
+                             "currently supported.")
+        value = constant_value(arr)
+        if value is not None and value.size and value.min() < 0:
+            raise InvalidArgumentError(None, None, "Input arr must be non-negative! "
+                                       "[Op:DenseBincount]")
+        if value is not None:
+            size = int(value.max()) + 1 if value.size else 0
+            if minlength is not None:
+                size = max(size, int(minlength))
+            if maxlength is not None:
+                size = min(size, int(maxlength))
+        elif minlength is not None and maxlength is not None and minlength >= maxlength:
+            size = int(maxlength)
+        else:
+            raise ValueError("bincount: the number of bins is max(arr) + 1, a data-dependent "
+                             "shape XLA cannot compile; `arr` must be known when the graph is "
+                             "built, or give minlength >= maxlength.")
+        if axis == 0:
+            arr = reshape(arr, [-1])
+            if weights is not None:
+                weights = reshape(weights, [-1])
+        if weights is None:
+            weights = convert_to_tensor(np.zeros([0], dtypes.as_dtype(dtype).as_numpy_dtype))
+        return apply_op(DENSE_BINCOUNT, [arr, weights],
+                        {"size": size, "binary_output": bool(binary_output)},
+                        name="DenseBincount")
+
+
+def _unique_lowering(x, *, out_idx):
+    values = np.asarray(x)  # runs eagerly only: the output size depends on the data
+    _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # TF: in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    idx_type = out_idx.as_numpy_dtype
+    return (jnp.asarray(values[first[order]]),
+            jnp.asarray(rank[inverse.reshape(-1)].astype(idx_type)))
+
+
+UNIQUE = def_op("Unique", _unique_lowering, "x: T", grad=NO_GRADIENT)
+
+
+@public(UNIQUE)
+def unique(x, out_idx=dtypes.int32, name=None):
+    """The distinct values of a 1-D `x` in order of appearance, and each entry's index, as `tf.unique`.
+
+    Returns (y, idx). The size of y depends on the data, which XLA cannot
+    compile: it runs eagerly only (ValueError inside tf.function or a graph).
+    TF has no gradient for Unique (LookupError), nor do we.
+    """
+    from tfgrad_jax.framework import graph as graph_mod
+    x = _tensor(x, "x")
+    if graph_mod.current_graph_or_none() is not None:
+        raise ValueError("tf.unique has a data-dependent output shape, which XLA cannot "
+                         "compile; it runs eagerly only (not inside tf.function or a graph).")
+    if x.shape.rank != 1:
+        raise ValueError(f"unique expects a 1D vector, got shape {x.shape} (argument `x`).")
+    out_idx = dtypes.as_dtype(out_idx)
+    if out_idx not in (dtypes.int32, dtypes.int64):
+        raise TypeError(f"Value for attr 'out_idx' of {out_idx.name} is not in the list of "
+                        "allowed values: int32, int64")
+    return apply_op(UNIQUE, [x], {"out_idx": out_idx}, name=name or "Unique")
 
 
 # ---------------------------------------------------------------------------
@@ -491,19 +1536,19 @@ def _install_operators():
         return matmul(x, y, name=name)
 
     def _and(x, y, name):
-        return logical_and(x, y, name="LogicalAnd")
+        return logical_and(x, y, name=name)
 
     def _or(x, y, name):
-        return logical_or(x, y, name="LogicalOr")
+        return logical_or(x, y, name=name)
 
     def _xor(x, y, name):
-        return logical_xor(x, y, name="LogicalXor")
+        return logical_xor(x, y, name=name)
 
     table = {
         "add": (add, "add"), "sub": (subtract, "sub"), "mul": (multiply, "mul"),
         "truediv": (truediv, "truediv"), "floordiv": (floordiv, "floordiv"),
         "mod": (floormod, "mod"), "pow": (pow, "pow"), "matmul": (_matmul_op, "matmul"),
-        "and": (_and, None), "or": (_or, None), "xor": (_xor, None),
+        "and": (_and, "and"), "or": (_or, "or"), "xor": (_xor, "xor"),  # TF's operator names
     }
     for py_name, (fn, tf_name) in table.items():
         forward, reflected = binary(fn, tf_name)
