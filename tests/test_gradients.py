@@ -539,3 +539,69 @@ def test_custom_gradient_several_inputs_and_variables_argument():
 
     gx, gy = f(tf.constant(2.0), tf.constant(3.0))
     assert float(gx) == 300.0 and float(gy) == 2.0
+
+
+def test_bincount_on_the_path_raises_lookup_error_off_the_path_not():
+    # TF: DenseBincount has no gradient; weights flowing into it from x -> LookupError.
+    # An integer path into bincount is cut before it, so nothing is raised.
+    @tf.function
+    def on_path(w):
+        counts = tf.math.bincount(tf.constant([0, 1, 1]), weights=w, minlength=3, maxlength=3,
+                                  dtype=tf.float32)
+        return tf.gradients(tf.reduce_sum(counts), w)
+
+    with pytest.raises(LookupError, match=re.escape("(op type: DenseBincount)")):
+        on_path(tf.constant([1.0, 2.0, 3.0]))
+
+    @tf.function
+    def int_path(x):
+        counts = tf.math.bincount(tf.cast(x, tf.int32), minlength=4, maxlength=4)
+        return tf.gradients(tf.reduce_sum(tf.cast(counts, tf.float32)) * x, x)
+
+    assert _values(int_path(tf.constant(2.0))) == [1.0]  # one count of the value 2
+
+
+def test_register_gradient_for_an_op_without_one():
+    # TF: RegisterGradient gives a gradient to an op type that has none.
+    @tf.RegisterGradient("DenseBincount")
+    def _bincount_grad(op, grad):
+        return [None, tf.gather(grad, op.inputs[0])]
+
+    try:
+        @tf.function
+        def f(w):
+            counts = tf.math.bincount(tf.constant([0, 2, 2]), weights=w, minlength=3,
+                                      maxlength=3, dtype=tf.float32)
+            return tf.gradients(tf.reduce_sum(counts * tf.constant([1.0, 10.0, 100.0])), w)
+
+        np.testing.assert_allclose(np.asarray(f(tf.constant([1.0, 1.0, 1.0]))[0]),
+                                   [1.0, 100.0, 100.0])
+    finally:
+        import importlib
+        importlib.import_module("tfgrad_jax.gradients")._GRADIENT_FUNCTIONS.pop("DenseBincount")
+
+
+def test_gather_gradient_is_indexed_slices():
+    # TF: the gradient of params used only through tf.gather is an IndexedSlices
+    # (values = output gradient rows, indices = the gather indices); several gathers
+    # concatenate; a dense use as well makes the sum dense.
+    @tf.function
+    def f(params, idx):
+        y = tf.reduce_sum(tf.gather(params, idx) ** 2)
+        two = y + tf.reduce_sum(tf.gather(params, [1]))
+        dense = y + tf.reduce_sum(params)
+        return (tf.gradients(y, params)[0], tf.gradients(two, params)[0],
+                tf.gradients(dense, params)[0])
+
+    params = np.arange(6.0).reshape(3, 2)
+    idx = np.array([2, 0, 2])
+    single, double, dense = f(params, idx)
+    assert isinstance(single, tf.IndexedSlices) and isinstance(double, tf.IndexedSlices)
+    np.testing.assert_array_equal(np.asarray(single.indices), idx)
+    np.testing.assert_allclose(np.asarray(single.values), 2 * params[idx])
+    np.testing.assert_array_equal(np.asarray(single.dense_shape), [3, 2])
+    np.testing.assert_array_equal(np.asarray(double.indices), [2, 0, 2, 1])
+    expected = jax.grad(lambda p: jnp.sum(p[idx] ** 2))(params)
+    np.testing.assert_allclose(np.asarray(tf.convert_to_tensor(single)), expected)
+    np.testing.assert_allclose(np.asarray(dense), expected + 1.0)
+    assert not isinstance(dense, tf.IndexedSlices)

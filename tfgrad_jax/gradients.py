@@ -240,16 +240,12 @@ def _call_with_function_gradient(fg, ins, env):
         sub.update(zip((id(t) for t in fg.grad_inputs), cts))
         sub.update(zip((id(t) for t in fg.boundary), boundary))
         lowering.run_ops(fg.ops, sub)
-        grads = []
-        for t, r, x in zip(op._inputs, fg.results, ins):
-            if r is None or not jnp.issubdtype(x.dtype, jnp.inexact):
-                grads.append(None if not jnp.issubdtype(x.dtype, jnp.inexact)
-                             else jnp.zeros_like(x))
-            else:
-                grads.append(jnp.broadcast_to(sub[id(r)], x.shape).astype(x.dtype))
-        zero_boundary = tuple(None if not jnp.issubdtype(b.dtype, jnp.inexact)
-                              else jnp.zeros_like(b) for b in boundary)
-        return tuple(grads), zero_boundary
+        # None is JAX's symbolic zero: nothing flows back, as for TF's None (a
+        # materialised zero would still meet inf * 0 upstream).
+        grads = tuple(None if r is None or not jnp.issubdtype(x.dtype, jnp.inexact)
+                      else jnp.broadcast_to(sub[id(r)], x.shape).astype(x.dtype)
+                      for r, x in zip(fg.results, ins))
+        return grads, tuple(None for _ in boundary)
 
     op_call.defvjp(fwd, bwd)
     return op_call(tuple(ins), tuple(boundary))
