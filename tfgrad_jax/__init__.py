@@ -28,11 +28,14 @@ from tfgrad_jax.gradients import (AggregationMethod, NotDifferentiable, Register
                                   UnconnectedGradients, custom_gradient, gradients, hessians,
                                   no_gradient)
 from tfgrad_jax.device import device
+from tfgrad_jax.op_catalog import list_ops
 from tfgrad_jax import compat
 from tfgrad_jax import config
 from tfgrad_jax import math
 from tfgrad_jax import nn
 from tfgrad_jax import linalg
+from tfgrad_jax import random
+from tfgrad_jax.ops.linalg_ops import eye, tensordot
 from tfgrad_jax.ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, range,
                                       rank, reshape, shape, size, squeeze, stack, stop_gradient,
                                       transpose, unstack, where, zeros, zeros_like)
@@ -42,6 +45,15 @@ from tfgrad_jax.ops.math_ops import (abs, add, add_n, cast, cos, divide, equal, 
                                      negative, not_equal, pow, reduce_all, reduce_any, reduce_max,
                                      reduce_mean, reduce_min, reduce_prod, reduce_sum, sigmoid, sign,
                                      sin, sqrt, square, subtract, tanh, truediv)
+from tfgrad_jax.ops.array_ops import (boolean_mask, broadcast_to, einsum, eye, gather,
+                                      gather_nd, identity_n, linspace, meshgrid, one_hot, pad,
+                                      repeat, reverse, roll, scatter_nd, sequence_mask, slice,
+                                      split, strided_slice, tensor_scatter_nd_add,
+                                      tensor_scatter_nd_sub, tensor_scatter_nd_update, tile)
+from tfgrad_jax.ops.math_ops import (acos, acosh, argmax, argmin, argsort, asin, asinh, atan,
+                                     atan2, atanh, clip_by_global_norm, clip_by_norm,
+                                     clip_by_value, complex, cosh, cumsum, floor,
+                                     reduce_logsumexp, round, sinh, sort, tan, unique)
 
 newaxis = None
 

@@ -21,6 +21,14 @@ class InvalidArgumentError(OpError, ValueError):
     """
 
 
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An op given an input of the wrong dtype while running eagerly.
+
+    TF raises InvalidArgumentError there (and TypeError when building a graph);
+    this is both, so code written for either mode catches it.
+    """
+
+
 class NotFoundError(OpError):
     pass
 

@@ -12,6 +12,10 @@ Each op type is declared once, with
 
 Shapes and dtypes are never written by hand: `apply_op` runs the lowering on
 abstract values (`jax.eval_shape`), in graph mode, or on real arrays, eagerly.
+That trace is cached per signature (op, input shapes and dtypes, attrs) and its
+jaxpr is what `OpDef.call` replays when a graph is lowered, so a lowering must
+be a pure function of its inputs and attrs; one that is not (it reads state
+or draws fresh randomness when traced) is declared `stateful=True`.
 """
 
 import contextlib
@@ -23,7 +27,7 @@ from jax.extend.core import jaxpr_as_fun as _jaxpr_as_fun
 
 from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
-from tfgrad_jax.framework.errors import InvalidArgumentError
+from tfgrad_jax.framework.errors import InvalidArgumentError, InvalidArgumentTypeError
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 
 AUTODIFF = "autodiff"
@@ -322,7 +326,9 @@ def _attrs_key(opdef, attrs):
 
 
 def _shape_error(opdef, op_name, tensors, err):
-    shapes = ", ".join(str([d for d in t.shape]) if t.shape.rank is not None else "?" for t in tensors)
+    # TF's form: "[2,3], [4]", with "?" for an unknown dim or rank.
+    shapes = ", ".join("[" + ",".join("?" if d is None else str(d) for d in t.shape) + "]"
+                       if t.shape.rank is not None else "?" for t in tensors)
     where = f"node {op_name}" if op_name else f"Op:{opdef.type}"
     msg = str(err).split("\n")[0]
     return f"{msg} for '{{{{{where}}}}} = {opdef.type}' with input shapes: {shapes}."
@@ -379,7 +385,10 @@ def apply_op(opdef, inputs, attrs=None, name=None):
 
 
 def _apply_eager(opdef, flat, input_lengths, args, attrs):
-    tensors, _ = _convert_inputs(opdef, flat, args, None, None)
+    try:
+        tensors, _ = _convert_inputs(opdef, flat, args, None, None)
+    except TypeError as e:  # TF: InvalidArgumentError eagerly, TypeError in a graph
+        raise InvalidArgumentTypeError(None, None, f"{e} [Op:{opdef.type}]") from None
     arrays = [t._value for t in tensors]
     try:
         out = opdef.call_raw(arrays, input_lengths, attrs)

@@ -5,8 +5,10 @@ op attributes here; a graph tensor given for one is folded to a constant when
 the graph is built (as TF's shape inference does), else ValueError.
 """
 
+import builtins
 import numbers
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -228,9 +230,12 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     if perm is None:
         perm = tuple(np.arange(rank)[::-1])
     perm = tuple(int(p) for p in np.asarray(static_value(perm, "perm")).reshape(-1))
-    if sorted(p % rank if rank else p for p in perm) != list(np.arange(rank)) or len(perm) != rank:
-        raise ValueError(f"`perm` must be a permutation of the {rank} dimensions of `a`, "
-                         f"got {list(perm)}.")
+    if len(perm) != rank:
+        raise ValueError(f"Dimension must be {rank} but is {len(perm)} for 'Transpose' "
+                         f"(argument `perm` = {list(perm)}, for `a` of shape {x.shape}).")
+    if sorted(p % rank if rank else p for p in perm) != list(np.arange(rank)):
+        raise ValueError(f"`perm` must be a permutation of the {rank} dimensions of `a` for "
+                         f"'Transpose', got {list(perm)}.")
     out = apply_op(TRANSPOSE, [x], {"perm": perm}, name=name)
     if conjugate and x.dtype.is_complex:
         from tfgrad_jax.ops.math_ops import conj
@@ -367,48 +372,101 @@ def where(condition, x=None, y=None, name=None):
 
 
 # ---------------------------------------------------------------------------
-# Slicing through Tensor.__getitem__ (static indices).
+# Slicing: tf.slice, tf.strided_slice and Tensor.__getitem__.
 
-def _strided_slice_lowering(x, *, spec):
-    index = []
+def _slice_lowering(input, begin, *, size):  # noqa: A002
+    return lax.dynamic_slice(input, [begin[i] for i in builtins.range(input.ndim)], size)
+
+
+SLICE = def_op("Slice", _slice_lowering, "input, begin: Index", Index=(dtypes.int32, dtypes.int64))
+
+
+@public(SLICE)
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
+    """The block of `input_` starting at `begin` with extent `size` (-1: to the end), as `tf.slice`.
+
+    `size` must be static (XLA compiles static shapes). `begin` may be a
+    run-time tensor when `size` has no -1; XLA then clamps it so the block
+    stays in bounds, where TF raises at run time. Static out-of-range
+    arguments raise ValueError when the graph is built.
+    """
+    x = convert_to_tensor(input_, name="input")
+    rank = x.shape.rank
+    size = [int(s) for s in np.asarray(static_value(size, "size")).reshape(-1)]
+    begin_t = convert_to_tensor(begin, name="begin")
+    if begin_t.shape.rank != 1 or begin_t.shape[0] != rank or len(size) != rank:
+        raise ValueError(f"Expected `begin` and `size` to have {rank} elements for 'Slice', "
+                         f"got {begin_t.shape} and {len(size)}.")
+    from tfgrad_jax.framework.constant_folding import constant_value
+    begin_v = constant_value(begin_t)
+    if begin_v is None and -1 in size:
+        raise ValueError("Argument `size` of tf.slice may only hold -1 when `begin` is known "
+                         "when the graph is built.")
+    if begin_v is not None:
+        for i, (b, s, d) in enumerate(zip(begin_v.tolist(), size, x.shape.as_list())):
+            s = d - b if s == -1 else s
+            if not (0 <= b <= d and 0 <= s and b + s <= d):
+                raise ValueError(f"Expected begin[{i}] in [0, {d}] and size[{i}] in [0, "
+                                 f"{d - b}], but got {b} and {size[i]} for 'Slice' (arguments "
+                                 "`begin`, `size`).")
+            size[i] = s
+    return apply_op(SLICE, [x, begin_t], {"size": tuple(size)}, name=name or "Slice")
+
+
+def _strided_slice_lowering(input, index, *, spec):  # noqa: A002
+    key = []
     for kind, *args in spec:
         if kind == "slice":
-            index.append(slice(*args))
+            key.append(builtins.slice(*args))
         elif kind == "int":
-            index.append(args[0])
+            key.append(args[0])
+        elif kind == "tensor":  # a run-time scalar index (jnp wraps negatives, clamps)
+            key.append(index[args[0]])
         elif kind == "newaxis":
-            index.append(None)
+            key.append(None)
         else:
-            index.append(Ellipsis)
-    return x[tuple(index)]
+            key.append(Ellipsis)
+    return input[tuple(key)]
 
 
-STRIDED_SLICE = def_op("StridedSlice", _strided_slice_lowering, "input")
+STRIDED_SLICE = def_op("StridedSlice", _strided_slice_lowering, "input, index: N*")
 
 
 def _index_spec(key, shape):
+    """The static description of `key`, and the run-time scalar index tensors it holds."""
     if not isinstance(key, tuple):
         key = (key,)
-    spec = []
+    spec, dynamic = [], []
     dim = 0
     has_ellipsis = any(k is Ellipsis for k in key)
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    from tfgrad_jax.framework.constant_folding import constant_value
     for k in key:
         if k is Ellipsis:
             spec.append(("ellipsis",))
             dim = len(shape) - (n_real - dim) if shape.rank is not None else dim
         elif k is None:
             spec.append(("newaxis",))
-        elif isinstance(k, slice):
+        elif isinstance(k, builtins.slice):
             parts = [None if v is None else int(static_value(v, "slice")) for v in
                      (k.start, k.stop, k.step)]
             if parts[2] == 0:
                 raise ValueError("slice step cannot be zero")
             spec.append(("slice", *parts))
             dim += 1
-        elif isinstance(k, (numbers.Integral, Tensor, np.ndarray)) and np.ndim(
-                static_value(k, "index")) == 0:
-            i = int(static_value(k, "index"))
+        elif isinstance(k, (numbers.Integral, np.integer)) or (
+                isinstance(k, (Tensor, np.ndarray)) and k.dtype in (
+                    dtypes.int32, dtypes.int64, np.int32, np.int64) and k.ndim == 0):
+            value = constant_value(k) if isinstance(k, Tensor) else k
+            if value is None:  # a graph tensor known only at run time
+                spec.append(("tensor", len(dynamic)))
+                dynamic.append(k)
+                dim += 1
+                continue
+            i = int(value)
+            if shape.rank is not None and dim >= shape.rank and not has_ellipsis:
+                raise ValueError(f"Index out of range using input dim {dim}; input has only "
+                                 f"{shape.rank} dims for '{{{{node strided_slice}}}}'.")
             if shape.rank is not None and dim < shape.rank and shape[dim] is not None:
                 n = shape[dim]
                 if not -n <= i < n:
@@ -419,14 +477,713 @@ def _index_spec(key, shape):
         else:
             raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) "
                             f"and scalar tf.int32/tf.int64 tensors are valid indices, got {k!r}")
-    if shape.rank is not None and n_real > shape.rank and not has_ellipsis:
+    if shape.rank is not None and n_real > shape.rank:
         raise ValueError(f"Index {key!r} has too many indices for a tensor of rank {shape.rank}.")
-    return tuple(spec)
+    return tuple(spec), dynamic
+
+
+def _strided(tensor, key, name):
+    x = convert_to_tensor(tensor)
+    spec, dynamic = _index_spec(key, x.shape)
+    return apply_op(STRIDED_SLICE, [x, dynamic], {"spec": spec}, name=name)
 
 
 def _getitem(tensor, key):
-    spec = _index_spec(key, tensor.shape)
-    return apply_op(STRIDED_SLICE, [tensor], {"spec": spec}, name="strided_slice")
+    """`tensor[key]`, as TF's `Tensor.__getitem__`: one StridedSlice op.
+
+    Integers, slices (negative steps too), `...`, `tf.newaxis` and scalar int
+    tensors; a scalar graph tensor known only at run time is a dynamic index
+    (XLA clamps it to the valid range where TF raises at run time). Slice
+    bounds must be static. Lists and tensors of indices raise TypeError, as TF.
+    """
+    return _strided(tensor, key, "strided_slice")
 
 
 Tensor.__getitem__ = _getitem
+
+
+@public(STRIDED_SLICE)
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """Strided slicing with TF's bit masks, as `tf.strided_slice` (one StridedSlice op).
+
+    Bit i of a mask refers to entry i of `begin`/`end`/`strides`: begin/end
+    masks ignore that bound, ellipsis/new-axis masks put `...`/`tf.newaxis`
+    there, the shrink mask takes a single index. The arguments must be static.
+    """
+    begin = [int(v) for v in np.asarray(static_value(begin, "begin")).reshape(-1)]
+    end = [int(v) for v in np.asarray(static_value(end, "end")).reshape(-1)]
+    strides = ([1] * len(begin) if strides is None else
+               [int(v) for v in np.asarray(static_value(strides, "strides")).reshape(-1)])
+    if not len(begin) == len(end) == len(strides):
+        raise ValueError("Expected `begin`, `end` and `strides` to have the same length for "
+                         f"'StridedSlice', got {len(begin)}, {len(end)} and {len(strides)}.")
+    key = []
+    for i, (b, e, s) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(b)
+        else:
+            key.append(builtins.slice(None if begin_mask & bit else b,
+                                      None if end_mask & bit else e, s))
+    return _strided(input_, tuple(key), name or "StridedSlice")
+
+
+# ---------------------------------------------------------------------------
+# Splitting.
+
+SPLIT = def_op("Split", lambda value, *, num_split, axis: tuple(
+    jnp.split(value, num_split, axis=axis)), "value: T")
+SPLIT_V = def_op("SplitV", lambda value, *, size_splits, axis: tuple(
+    jnp.split(value, np.cumsum(size_splits)[:-1].tolist(), axis=axis)), "value: T")
+
+
+@public(SPLIT, SPLIT_V)
+def split(value, num_or_size_splits, axis=0, num=None, name="split"):
+    """Splits `value` along `axis`, as `tf.split`: into `num_or_size_splits` equal parts (op
+    Split), or into parts of the given sizes, one of which may be -1 (op SplitV).
+
+    Returns a list of tensors. Sizes and axis must be static; sizes that do not
+    add up raise ValueError when the graph is built, as TF.
+    """
+    x = convert_to_tensor(value, name="value")
+    rank = x.shape.rank
+    axis = int(static_value(axis, "axis"))
+    if not -rank <= axis < rank:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank}) for split.")
+    axis %= rank
+    n = x.shape[axis]
+    if isinstance(num_or_size_splits, (numbers.Integral, np.integer)):
+        k = int(num_or_size_splits)
+        if k <= 0 or n % k:
+            raise ValueError(f"Dimension size must be evenly divisible by {k} but is {n}: "
+                             "Number of ways to split should evenly divide the split dimension "
+                             "for 'Split' (argument `num_or_size_splits`).")
+        return list(apply_op(SPLIT, [x], {"num_split": k, "axis": axis}, name=name))
+    sizes = np.asarray(static_value(num_or_size_splits, "num_or_size_splits"))
+    if sizes.ndim == 0:
+        raise ValueError("Rank-0 tensors are not supported as the num_or_size_splits argument "
+                         f"to split. Argument provided: {num_or_size_splits}")
+    sizes = [int(s) for s in sizes.reshape(-1)]
+    if sum(s == -1 for s in sizes) == 1:
+        sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+    if any(s < 0 for s in sizes) or sum(sizes) != n:
+        raise ValueError(f"can't split axis of size {n} into pieces of size {sizes} for "
+                         "'SplitV' (argument `num_or_size_splits`).")
+    if num is not None and int(num) != len(sizes):
+        raise ValueError(f"`num` = {num} does not match the {len(sizes)} sizes given.")
+    return list(apply_op(SPLIT_V, [x], {"size_splits": tuple(sizes), "axis": axis}, name=name))
+
+
+# ---------------------------------------------------------------------------
+# Gathering and scattering. Index tensors are run-time inputs; axes are static.
+
+_INDEX_TYPES = (dtypes.int32, dtypes.int64)
+
+
+def _check_eager_indices(indices, bound, op_type):
+    """TF checks index bounds on the device; XLA cannot, so we check eager values here."""
+    from tfgrad_jax.framework.errors import InvalidArgumentError
+    from tfgrad_jax.framework.tensor import EagerTensor
+    if isinstance(indices, EagerTensor) and bound is not None:
+        flat = indices.numpy().reshape(-1)
+        bad = np.flatnonzero((flat < 0) | (flat >= bound))
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidArgumentError(None, None, f"indices[{i}] = {flat[i]} is not in "
+                                       f"[0, {bound}) [Op:{op_type}]")
+
+
+def _batched(fn, batch_dims):
+    for _ in builtins.range(batch_dims):
+        fn = jax.vmap(fn)
+    return fn
+
+
+def _gather_lowering(params, indices, *, axis, batch_dims):
+    take = lambda p, i: jnp.take(p, i, axis=axis - batch_dims, mode="fill", fill_value=0)
+    return _batched(take, batch_dims)(params, indices)
+
+
+GATHER = def_op("GatherV2", _gather_lowering, "params, indices: Tindices", Tindices=_INDEX_TYPES)
+
+
+@public(GATHER)
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Slices of `params` along `axis` at `indices`, as `tf.gather` (op GatherV2).
+
+    `batch_dims` leading dimensions are shared by params and indices. Eager
+    indices out of range raise InvalidArgumentError as on TF's CPU; inside a
+    graph XLA cannot check them and gives 0 (as TF on GPU). tf.gradients
+    returns an IndexedSlices for params used only through row gathers (axis
+    0, no batch_dims), as TF does; other uses give a dense gradient.
+    """
+    p = convert_to_tensor(params, name="params")
+    i = convert_to_tensor(indices, name="indices")
+    axis = 0 if axis is None else int(static_value(axis, "axis"))
+    batch_dims = int(batch_dims)
+    if batch_dims < 0:
+        batch_dims += i.shape.rank
+    if axis < 0:
+        axis += p.shape.rank
+    if not 0 <= axis < p.shape.rank:
+        raise ValueError(f"Shape must be at least rank {axis + 1} but is rank {p.shape.rank} "
+                         f"for 'GatherV2' (argument `axis`).")
+    if not 0 <= batch_dims <= min(axis, i.shape.rank):
+        raise ValueError(f"batch_dims ({batch_dims}) must be in [0, min(axis = {axis}, rank of "
+                         f"indices = {i.shape.rank})] for 'GatherV2' (argument `batch_dims`).")
+    _check_eager_indices(i, p.shape[axis], "GatherV2")
+    return apply_op(GATHER, [p, i], {"axis": axis, "batch_dims": batch_dims},
+                    name=name or "GatherV2")
+
+
+def _index_tuple(indices):
+    return tuple(jnp.moveaxis(indices, -1, 0))
+
+
+def _gather_nd_lowering(params, indices, *, batch_dims):
+    def one(p, i):
+        if i.shape[-1] == 0:
+            return jnp.broadcast_to(p, i.shape[:-1] + p.shape)
+        return p[_index_tuple(i)]
+    return _batched(one, batch_dims)(params, indices)
+
+
+GATHER_ND = def_op("GatherNd", _gather_nd_lowering, "params, indices: Tindices",
+                   Tindices=_INDEX_TYPES)
+
+
+@public(GATHER_ND)
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """Gathers slices of `params` at the index vectors in the last axis of `indices`, as
+    `tf.gather_nd` (op GatherNd).
+
+    The output shape is indices.shape[:-1] + params.shape[indices.shape[-1]:].
+    """
+    p = convert_to_tensor(params, name="params")
+    i = convert_to_tensor(indices, name="indices")
+    if i.shape.rank == 0 or i.shape[-1] > p.shape.rank - batch_dims:
+        raise ValueError(f"indices.shape[-1] must be <= params.rank, but saw indices shape: "
+                         f"{i.shape} and params shape: {p.shape} for 'GatherNd' (argument "
+                         "`indices`).")
+    return apply_op(GATHER_ND, [p, i], {"batch_dims": int(batch_dims)}, name=name or "GatherNd")
+
+
+def _check_scatter(indices, updates, shape, op_type):
+    k = indices.shape[-1] if indices.shape.rank else None
+    if indices.shape.rank == 0 or k > len(shape):
+        raise ValueError(f"indices.shape[-1] must be <= the output rank {len(shape)} for "
+                         f"'{op_type}' (argument `indices`), got {indices.shape}.")
+    want = indices.shape.as_list()[:-1] + list(shape[k:])
+    if updates.shape.as_list() != want:
+        raise ValueError(f"The shape of `updates` must be {want} (indices.shape[:-1] + "
+                         f"shape[indices.shape[-1]:]), got {updates.shape.as_list()} for "
+                         f"'{op_type}' (argument `updates`).")
+
+
+SCATTER_ND = def_op("ScatterNd", lambda indices, updates, *, shape: jnp.zeros(
+    shape, updates.dtype).at[_index_tuple(indices)].add(updates, mode="drop"),
+    "indices: Tindices, updates: T", Tindices=_INDEX_TYPES)
+
+
+@public(SCATTER_ND)
+def scatter_nd(indices, updates, shape, name=None):
+    """Zeros of `shape` with `updates` added at `indices` (duplicates sum), as `tf.scatter_nd`.
+
+    `shape` must be static. Indices out of range are dropped inside graphs
+    (TF raises at run time).
+    """
+    i = convert_to_tensor(indices, name="indices")
+    u = convert_to_tensor(updates, name="updates")
+    shape = _static_shape(shape)
+    _check_scatter(i, u, shape, "ScatterNd")
+    return apply_op(SCATTER_ND, [i, u], {"shape": shape}, name=name or "ScatterNd")
+
+
+def _tensor_scatter_update_rule(inputs, out, g):
+    tensor, indices, updates = inputs
+    index = _index_tuple(indices)
+    # TF: the replaced entries get no gradient; every update (even a duplicate
+    # that lost) gets the gradient at its index.
+    return g.at[index].set(0, mode="drop"), None, g[index]
+
+
+TENSOR_SCATTER_UPDATE = def_op(
+    "TensorScatterUpdate", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].set(
+        updates, mode="drop"), "tensor: T, indices: Tindices, updates: T",
+    Tindices=_INDEX_TYPES, vjp=_tensor_scatter_update_rule)
+TENSOR_SCATTER_ADD = def_op(
+    "TensorScatterAdd", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].add(
+        updates, mode="drop"), "tensor: T, indices: Tindices, updates: T", Tindices=_INDEX_TYPES)
+TENSOR_SCATTER_SUB = def_op(
+    "TensorScatterSub", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].add(
+        -updates, mode="drop"), "tensor: T, indices: Tindices, updates: T",
+    Tindices=_INDEX_TYPES)
+
+
+def _tensor_scatter(opdef, tensor, indices, updates, name):
+    t = convert_to_tensor(tensor, name="tensor")
+    i = convert_to_tensor(indices, name="indices")
+    u = convert_to_tensor(updates, name="updates", dtype_hint=t.dtype)
+    _check_scatter(i, u, t.shape.as_list(), opdef.type)
+    return apply_op(opdef, [t, i, u], name=name or opdef.type)
+
+
+@public(TENSOR_SCATTER_UPDATE)
+def tensor_scatter_nd_update(tensor, indices, updates, name=None):
+    """A copy of `tensor` with `updates` written at `indices`, as `tf.tensor_scatter_nd_update`.
+
+    Gradient: TF's rule (0 for the overwritten entries; each update gets the
+    gradient at its index, even duplicates).
+    """
+    return _tensor_scatter(TENSOR_SCATTER_UPDATE, tensor, indices, updates, name)
+
+
+@public(TENSOR_SCATTER_ADD)
+def tensor_scatter_nd_add(tensor, indices, updates, name=None):
+    """A copy of `tensor` with `updates` added at `indices`, as `tf.tensor_scatter_nd_add`."""
+    return _tensor_scatter(TENSOR_SCATTER_ADD, tensor, indices, updates, name)
+
+
+@public(TENSOR_SCATTER_SUB)
+def tensor_scatter_nd_sub(tensor, indices, updates, name=None):
+    """A copy of `tensor` with `updates` subtracted at `indices`, as `tf.tensor_scatter_nd_sub`."""
+    return _tensor_scatter(TENSOR_SCATTER_SUB, tensor, indices, updates, name)
+
+
+def _one_hot_lowering(indices, on_value, off_value, *, depth, axis):
+    hot = indices[..., None] == jnp.arange(depth, dtype=indices.dtype)
+    out = jnp.where(hot, on_value, off_value)
+    return jnp.moveaxis(out, -1, axis) if axis != -1 else out
+
+
+ONE_HOT = def_op("OneHot", _one_hot_lowering, "indices: TI, on_value: T, off_value: T",
+                 grad=NOT_DIFFERENTIABLE,
+                 TI=(dtypes.uint8, dtypes.int8, dtypes.int32, dtypes.int64))
+
+
+@public(ONE_HOT)
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """One-hot vectors of length `depth` at a new `axis` (default last), as `tf.one_hot`.
+
+    Indices out of [0, depth) give all `off_value`. The dtype comes from
+    on/off values or `dtype` (default float32), checked as TF does. TF
+    registers no gradient for on/off values (None), nor do we. `depth` must
+    be static.
+    """
+    with op_scope(name, "one_hot") as scope:
+        if dtype is not None:
+            dtype = dtypes.as_dtype(dtype)
+        on_exists, off_exists = on_value is not None, off_value is not None
+        if on_exists:
+            on_value = convert_to_tensor(on_value, dtype_hint=dtype)
+        if off_exists:
+            off_value = convert_to_tensor(off_value, dtype_hint=dtype)
+        on_dtype = on_value.dtype if on_exists else None
+        off_dtype = off_value.dtype if off_exists else None
+        if on_exists or off_exists:
+            if dtype is not None:
+                if on_exists and on_dtype != dtype:
+                    raise TypeError(f"dtype {on_dtype} of on_value does not match dtype "
+                                    f"parameter {dtype}")
+                if off_exists and off_dtype != dtype:
+                    raise TypeError(f"dtype {off_dtype} of off_value does not match dtype "
+                                    f"parameter {dtype}")
+            else:
+                dtype = on_dtype if on_exists else off_dtype
+            if on_exists and off_exists and on_dtype != off_dtype:
+                raise TypeError(f"dtype {on_dtype} of on_value does not match dtype "
+                                f"{off_dtype} of off_value")
+        else:
+            dtype = dtype or dtypes.float32
+        if not on_exists:
+            on_value = convert_to_tensor(1, dtype, name="on_value")
+        if not off_exists:
+            off_value = convert_to_tensor(0, dtype, name="off_value")
+        i = convert_to_tensor(indices, name="indices")
+        depth = int(static_value(depth, "depth"))
+        if depth < 0:
+            raise ValueError(f"depth must be non-negative, got: {depth} (OneHot, argument "
+                             "`depth`).")
+        axis = -1 if axis is None else int(axis)
+        rank = i.shape.rank
+        if not -1 <= axis <= rank:
+            raise ValueError(f"Expected axis to be -1 or between [0, {rank}).  But received: "
+                             f"{axis} (OneHot, argument `axis`).")
+        return apply_op(ONE_HOT, [i, on_value, off_value], {"depth": depth, "axis": axis},
+                        name=scope)
+
+
+# ---------------------------------------------------------------------------
+# Padding, tiling, repeating, broadcasting, reversing, rolling.
+
+def _pad_lowering(input, *, paddings):  # noqa: A002
+    return jnp.pad(input, paddings)
+
+
+def _pad_v2_lowering(input, constant_values, *, paddings):  # noqa: A002
+    return lax.pad(input, constant_values, [(lo, hi, 0) for lo, hi in paddings])
+
+
+def _pad_v2_rule(inputs, out, g, *, paddings):
+    x, _ = inputs
+    index = tuple(builtins.slice(lo, lo + n) for (lo, _), n in zip(paddings, x.shape))
+    # TF's _PadGrad returns None for constant_values: no gradient reaches it.
+    return g[index], jnp.zeros_like(inputs[1])
+
+
+def _mirror_pad_lowering(input, *, paddings, mode):  # noqa: A002
+    return jnp.pad(input, paddings, mode=mode.lower())
+
+
+PAD = def_op("Pad", _pad_lowering, "input: T")
+PAD_V2 = def_op("PadV2", _pad_v2_lowering, "input: T, constant_values: T", vjp=_pad_v2_rule)
+MIRROR_PAD = def_op("MirrorPad", _mirror_pad_lowering, "input: T")
+
+
+@public(PAD, PAD_V2, MIRROR_PAD)
+def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
+    """Pads `tensor` by paddings[i] = [before, after] in each dimension, as `tf.pad`.
+
+    CONSTANT gives op Pad (zeros) or PadV2 (`constant_values`; TF passes it no
+    gradient, and here it gets zero); REFLECT and SYMMETRIC give MirrorPad.
+    `paddings` must be static; invalid paddings raise ValueError when the
+    graph is built (TF checks REFLECT/SYMMETRIC bounds at run time).
+    """
+    x = convert_to_tensor(tensor, name="tensor")
+    mode = mode.upper()
+    if mode not in ("CONSTANT", "REFLECT", "SYMMETRIC"):
+        raise ValueError('Value of argument `mode` expected to be one of "CONSTANT", '
+                         f'"REFLECT", or "SYMMETRIC". Received `mode` = {mode}')
+    p = np.asarray(static_value(paddings, "paddings"))
+    rank = x.shape.rank
+    op_type = "Pad" if mode == "CONSTANT" else "MirrorPad"
+    if p.shape != (rank, 2):
+        raise ValueError(f"Shape must be rank 2 with shape [{rank}, 2] but is {list(p.shape)} "
+                         f"for '{op_type}' (argument `paddings`).")
+    pads = tuple((int(a), int(b)) for a, b in p.tolist())
+    if any(a < 0 or b < 0 for a, b in pads):
+        raise ValueError(f"Paddings must be non-negative for '{op_type}' (argument "
+                         f"`paddings`), got {[list(q) for q in pads]}.")
+    if mode == "CONSTANT":
+        if (not isinstance(constant_values, Tensor) and np.ndim(constant_values) == 0
+                and constant_values == 0):
+            return apply_op(PAD, [x], {"paddings": pads}, name=name or "Pad")
+        return apply_op(PAD_V2, [x, constant_values], {"paddings": pads}, name=name or "PadV2")
+    offset = 0 if mode == "SYMMETRIC" else 1
+    for d, (a, b) in zip(x.shape.as_list(), pads):
+        if d is not None and max(a, b) > d - offset:
+            raise ValueError(f"paddings must be no greater than the dimension size minus "
+                             f"{offset} for {mode} mode: {a}, {b} greater than {d - offset} "
+                             f"for 'MirrorPad' (argument `paddings`).")
+    return apply_op(MIRROR_PAD, [x], {"paddings": pads, "mode": mode}, name=name or "MirrorPad")
+
+
+TILE = def_op("Tile", lambda input, *, multiples: jnp.tile(input, multiples), "input: T")
+
+
+@public(TILE)
+def tile(input, multiples, name=None):  # noqa: A002
+    """`input` repeated multiples[i] times along each dimension i, as `tf.tile` (static multiples)."""
+    x = convert_to_tensor(input, name="input")
+    m = tuple(int(v) for v in np.asarray(static_value(multiples, "multiples")).reshape(-1))
+    if len(m) != x.shape.rank:
+        raise ValueError(f"Expected multiples argument to be a vector of length {x.shape.rank} "
+                         f"but got length {len(m)} for 'Tile' (argument `multiples`).")
+    if any(v < 0 for v in m):
+        raise ValueError(f"Expected multiples to be non-negative for 'Tile', got {list(m)}.")
+    return apply_op(TILE, [x], {"multiples": m}, name=name or "Tile")
+
+
+@public(GATHER)
+def repeat(input, repeats, axis=None, name=None):  # noqa: A002
+    """Repeats each entry along `axis` (the flattened input if None), as `tf.repeat`.
+
+    `repeats` (a scalar or one count per entry) must be static: the output
+    size depends on it. Built as one gather with constant indices (TF builds a
+    tile/mask composite); the gradient sums the copies, as TF's.
+    """
+    with op_scope(name, "Repeat"):
+        x = convert_to_tensor(input, name="input")
+        if axis is None:
+            x = reshape(x, [-1])
+            axis = 0
+        axis = int(axis)
+        rank = x.shape.rank
+        if not -rank <= axis < rank:
+            raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank}) for "
+                             "repeat.")
+        axis %= rank
+        reps = np.asarray(static_value(repeats, "repeats"))
+        if reps.dtype.kind not in "iu" or reps.ndim > 1:
+            raise TypeError(f"`repeats` must be an integer scalar or vector, got {repeats!r}.")
+        n = x.shape[axis]
+        if reps.ndim == 1 and reps.size not in (1, n):
+            raise ValueError(f"Dimension {axis} of `input` has {n} entries but `repeats` has "
+                             f"{reps.size} (repeat, argument `repeats`).")
+        if np.any(reps < 0):
+            raise ValueError(f"`repeats` must be non-negative, got {reps.tolist()}.")
+        index = np.repeat(np.arange(n, dtype=np.int32), np.broadcast_to(reps.reshape(-1)
+                                                                       if reps.ndim else reps,
+                                                                       (n,)))
+        return gather(x, index, axis=axis)
+
+
+BROADCAST_TO = def_op("BroadcastTo", lambda input, *, shape: jnp.broadcast_to(input, shape),
+                      "input: T")
+
+
+@public(BROADCAST_TO)
+def broadcast_to(input, shape, name=None):  # noqa: A002
+    """`input` broadcast to `shape` (numpy rules), as `tf.broadcast_to`; `shape` must be static."""
+    x = convert_to_tensor(input, name="input")
+    shape = _static_shape(shape)
+    dims = x.shape.as_list()
+    if len(dims) > len(shape) or any(d not in (1, s) for d, s in zip(dims[::-1], shape[::-1])
+                                     if d is not None):
+        raise ValueError(f"Dimensions must be equal, but are {dims} and {list(shape)} for "
+                         "'BroadcastTo' (argument `shape`): the shapes do not broadcast.")
+    return apply_op(BROADCAST_TO, [x], {"shape": shape}, name=name or "BroadcastTo")
+
+
+def _static_axes(x, axis, op_type):
+    rank = x.shape.rank
+    axes = [int(a) for a in np.asarray(static_value(axis, "axis")).reshape(-1)]
+    for a in axes:
+        if not -rank <= a < rank:
+            raise ValueError(f"'axis'[{axes.index(a)}] = {a} is out of valid range [{-rank}, "
+                             f"{rank}) for '{op_type}' (argument `axis`).")
+    return axes
+
+
+REVERSE = def_op("ReverseV2", lambda tensor, *, axis: jnp.flip(tensor, axis), "tensor: T")
+
+
+@public(REVERSE)
+def reverse(tensor, axis, name=None):
+    """`tensor` with the dimensions in `axis` reversed, as `tf.reverse` (op ReverseV2)."""
+    x = convert_to_tensor(tensor, name="tensor")
+    axes = _static_axes(x, axis, "ReverseV2")
+    if len({a % x.shape.rank for a in axes}) != len(axes):
+        raise ValueError(f"'axis' contains a dimension twice: {axes} (ReverseV2).")
+    return apply_op(REVERSE, [x], {"axis": tuple(a % x.shape.rank for a in axes)},
+                    name=name or "ReverseV2")
+
+
+ROLL = def_op("Roll", lambda input, shift, *, axis: jnp.roll(input, shift, axis),
+              "input: T, shift: Tshift", Tshift=_INDEX_TYPES)
+
+
+@public(ROLL)
+def roll(input, shift, axis, name=None):  # noqa: A002
+    """Rolls entries by `shift` along `axis` (wrapping around), as `tf.roll`.
+
+    Shifts on a repeated axis add up. `axis` must be static; `shift` may be a
+    run-time tensor.
+    """
+    x = convert_to_tensor(input, name="input")
+    axes = _static_axes(x, axis, "Roll")
+    s = convert_to_tensor(shift, name="shift")
+    if s.shape.num_elements() != len(axes) or s.shape.rank != np.ndim(
+            static_value(axis, "axis")):
+        raise ValueError(f"`shift` and `axis` must have the same shape for 'Roll', got "
+                         f"{s.shape} and {axes}.")
+    axis_attr = tuple(a % x.shape.rank for a in axes) if s.shape.rank else axes[0] % x.shape.rank
+    return apply_op(ROLL, [x, s], {"axis": axis_attr}, name=name or "Roll")
+
+
+# ---------------------------------------------------------------------------
+# Masks and ranges.
+
+def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
+    """The entries of `tensor` where `mask` is True, flattening the masked dims, as `tf.boolean_mask`.
+
+    The output size depends on the mask, so the mask must be known when the
+    graph is built (eagerly it always is); TF's Where is then a constant and
+    the result one GatherV2. A mask computed at run time raises ValueError.
+    """
+    from tfgrad_jax.framework.constant_folding import constant_value
+    with op_scope(name, "boolean_mask"):
+        x = convert_to_tensor(tensor, name="tensor")
+        m = convert_to_tensor(mask, name="mask")
+        ndims = m.shape.rank
+        if ndims == 0:
+            raise ValueError("mask cannot be scalar.")
+        if m.dtype != dtypes.bool:
+            raise TypeError(f"`mask` must be a bool tensor, got {m.dtype.name}.")
+        axis = 0 if axis is None else int(static_value(axis, "axis"))
+        axis %= max(x.shape.rank, 1)
+        dims = x.shape.as_list()
+        if not TensorShape(dims[axis:axis + ndims]).is_compatible_with(m.shape) or (
+                len(dims[axis:axis + ndims]) != ndims):
+            raise ValueError(f"Shapes {TensorShape(dims[axis:axis + ndims])} and {m.shape} are "
+                             "incompatible")
+        value = constant_value(m)
+        if value is None:
+            raise ValueError("tf.boolean_mask with a mask computed at run time has a "
+                             "data-dependent shape, which XLA cannot compile; the mask must be "
+                             "known when the graph is built (or run eagerly).")
+        merged = dims[:axis] + [int(np.prod(dims[axis:axis + ndims]))] + dims[axis + ndims:]
+        if merged != dims:
+            x = reshape(x, merged)
+        return gather(x, np.flatnonzero(value.reshape(-1)).astype(np.int64), axis=axis)
+
+
+def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):
+    """mask[..., j] = j < lengths[...], as `tf.sequence_mask` (Range, ExpandDims, Cast, Less).
+
+    `maxlen` defaults to max(lengths), which must then be known when the graph
+    is built (the output shape depends on it).
+    """
+    from tfgrad_jax.framework.constant_folding import constant_value
+    from tfgrad_jax.ops.math_ops import cast, less
+    with op_scope(name, "SequenceMask"):
+        lengths = convert_to_tensor(lengths, name="lengths")
+        if maxlen is None:
+            value = constant_value(lengths)
+            if value is None:
+                raise ValueError("tf.sequence_mask without `maxlen` has a data-dependent "
+                                 "shape; give `maxlen`, or lengths known when the graph is "
+                                 "built.")
+            maxlen = max(int(value.max()) if value.size else 0, 0)
+            maxlen_dtype = lengths.dtype if lengths.dtype.is_integer else dtypes.int32
+        else:
+            if np.ndim(static_value(maxlen, "maxlen")) != 0:
+                raise ValueError("Argument `maxlen` must be scalar for sequence_mask, received "
+                                 f"`maxlen` = {maxlen}.")
+            maxlen_dtype = (maxlen.dtype if isinstance(maxlen, Tensor) else dtypes.int32)
+            maxlen = int(static_value(maxlen, "maxlen"))
+        row_vector = range(0, maxlen, 1, dtype=maxlen_dtype, name="Range")
+        matrix = cast(expand_dims(lengths, -1), maxlen_dtype)
+        result = less(row_vector, matrix)
+        dtype = dtypes.as_dtype(dtype)
+        return result if dtype == dtypes.bool else cast(result, dtype)
+
+
+def _linspace_lowering(start, stop, *, num, axis):
+    return jnp.linspace(start, stop, num, axis=axis, dtype=start.dtype)
+
+
+LINSPACE = def_op("LinSpace", _linspace_lowering, "start: T, stop: T", T=dtypes.FLOATING)
+
+
+@public(LINSPACE)
+def linspace(start, stop, num, name=None, axis=0):
+    """`num` evenly spaced values from `start` to `stop` (both included), as `tf.linspace`.
+
+    N-D start/stop broadcast, with the new axis at `axis`. Integer inputs give
+    float64, as TF. One LinSpace op (TF builds a composite); the gradients for
+    start and stop are the same. `num` must be static.
+    """
+    from tfgrad_jax.ops.math_ops import cast
+    with op_scope(name, "linspace") as scope:
+        start = convert_to_tensor(start, name="start")
+        stop = convert_to_tensor(stop, name="stop", dtype=start.dtype)
+        if not start.dtype.is_floating:
+            start, stop = cast(start, dtypes.float64), cast(stop, dtypes.float64)
+        num = int(static_value(num, "num"))
+        if num < 0:
+            raise ValueError(f"Requires num >= 0 for linspace, got {num} (argument `num`).")
+        rank = len(np.broadcast_shapes(tuple(start.shape.as_list()),
+                                       tuple(stop.shape.as_list()))) + 1
+        axis = int(axis)
+        if not -rank <= axis < rank:
+            raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank}) for "
+                             "linspace.")
+        return apply_op(LINSPACE, [start, stop], {"num": num, "axis": axis % rank}, name=scope)
+
+
+def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
+    """An identity matrix (or a batch of them), as `tf.eye`.
+
+    All arguments are static, so this is one Const op named `eye` (TF builds
+    MatrixDiagV3 of ones).
+    """
+    dtype = dtypes.as_dtype(dtype)
+    rows = int(static_value(num_rows, "num_rows"))
+    cols = rows if num_columns is None else int(static_value(num_columns, "num_columns"))
+    batch = () if batch_shape is None else _static_shape(batch_shape, "batch_shape")
+    value = np.broadcast_to(np.eye(rows, cols, dtype=dtype.as_numpy_dtype), batch + (rows, cols))
+    return constant(np.array(value), name=name or "eye")
+
+
+def meshgrid(*args, **kwargs):
+    """Coordinate grids from 1-D tensors, as `tf.meshgrid` (`indexing` 'xy' or 'ij').
+
+    Built as TF builds it: each input reshaped, times a tensor of ones.
+    """
+    from tfgrad_jax.ops.math_ops import multiply
+    indexing = kwargs.pop("indexing", "xy")
+    name = kwargs.pop("name", "meshgrid")
+    if kwargs:
+        key = list(kwargs.keys())[0]
+        raise TypeError(f"'{key}' is an invalid keyword argument for this function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"Argument `indexing` parameter must be either 'xy' or 'ij', got "
+                         f"'{indexing}'")
+    with op_scope(name, "meshgrid"):
+        ndim = len(args)
+        if not ndim:
+            return []
+        args = [convert_to_tensor(x) for x in args]
+        s0 = (1,) * ndim
+        output = [reshape(x, s0[:i] + (-1,) + s0[i + 1:]) for i, x in enumerate(args)]
+        shapes = [x.shape.num_elements() for x in args]
+        if indexing == "xy" and ndim > 1:
+            output[0] = reshape(output[0], (1, -1) + (1,) * (ndim - 2))
+            output[1] = reshape(output[1], (-1, 1) + (1,) * (ndim - 2))
+            shapes[0], shapes[1] = shapes[1], shapes[0]
+        mult_fact = ones(shapes, args[0].dtype)
+        return [multiply(x, mult_fact) for x in output]
+
+
+EINSUM = def_op("Einsum", lambda inputs, *, equation: jnp.einsum(equation, *inputs),
+                "inputs: N*T")
+
+
+@public(EINSUM)
+def einsum(equation, *inputs, **kwargs):
+    """Einstein summation, as `tf.einsum` (op Einsum under the scope `einsum`)."""
+    name = kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"Invalid keyword arguments for this function: {sorted(kwargs)}")
+    with op_scope(name, "einsum"):
+        inputs = [convert_to_tensor(x, name="inputs") for x in inputs]
+        return apply_op(EINSUM, [inputs], {"equation": equation.replace(" ", "")},
+                        name="Einsum")
+
+
+IDENTITY_N = def_op("IdentityN", lambda input: tuple(input), "input: N*")
+
+
+@public(IDENTITY_N)
+def identity_n(input, name=None):  # noqa: A002
+    """Returns the list of tensors unchanged (of any dtypes), as `tf.identity_n`."""
+    return list(apply_op(IDENTITY_N, [list(input)], name=name or "IdentityN"))
+
+
+SELECT_V1 = def_op("Select", lambda condition, t, e: jnp.where(
+    condition.reshape(condition.shape + (1,) * (t.ndim - condition.ndim)), t, e),
+    "condition, t: T, e: T")
+
+
+@public(SELECT_V1)
+def where_v1(condition, x=None, y=None, name=None):
+    """TF 1's `tf.compat.v1.where` (op Select): no broadcasting, except that a vector
+    condition picks whole rows. Without x and y it is `tf.where(condition)`.
+    """
+    if x is None and y is None:
+        return where(condition, name=name)
+    cond = convert_to_tensor(condition, name="condition")
+    t = convert_to_tensor(x, name="x")
+    e = convert_to_tensor(y, name="y", dtype_hint=t.dtype)
+    if not t.shape.is_compatible_with(e.shape) or not (
+            cond.shape.is_compatible_with(t.shape) or (
+                cond.shape.rank == 1 and t.shape.rank and cond.shape[0] in (t.shape[0], None))):
+        raise ValueError(f"Shapes of `condition` {cond.shape}, `x` {t.shape} and `y` {e.shape} "
+                         "must match for 'Select' (no broadcasting).")
+    return apply_op(SELECT_V1, [cond, t, e], name=name or "Select")

@@ -6,6 +6,8 @@ differs from JAX's derivative (ties in maximum/minimum, abs at 0, pow of a
 non-positive base), the declaration carries a JAX rule that matches TF.
 """
 
+import collections
+
 import jax
 import jax.numpy as jnp
 import jax.scipy.special  # noqa: F401 - erf, erfc
@@ -18,6 +20,7 @@ from tfgrad_jax.framework.dtypes import (ALL_TYPES, FLOATING, INEXACT, INTEGERS,
 from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
                                          convert_to_tensor, def_op, op_scope, public)
 from tfgrad_jax.framework.tensor import Tensor
+from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.ops import array_ops
 from tfgrad_jax.ops.array_ops import ADD_N
 
@@ -51,7 +54,7 @@ ADD = def_op("AddV2", jnp.add, "x: T, y: T", T=NUMERIC)
 SUB = def_op("Sub", jnp.subtract, "x: T, y: T", T=NUMERIC)
 MUL = def_op("Mul", jnp.multiply, "x: T, y: T", T=NUMERIC)
 REAL_DIV = def_op("RealDiv", jnp.divide, "x: T, y: T", T=INEXACT)
-DIV = def_op("Div", lambda x, y: lax.div(x, y), "x: T, y: T", T=INTEGERS)
+DIV = def_op("Div", lambda x, y: lax.div(*jnp.broadcast_arrays(x, y)), "x: T, y: T", T=NUMERIC)
 FLOOR_DIV = def_op("FloorDiv", jnp.floor_divide, "x: T, y: T", T=REAL_NUMERIC,
                    grad=NOT_DIFFERENTIABLE)
 FLOOR_MOD = def_op("FloorMod", jnp.mod, "x: T, y: T", T=REAL_NUMERIC)
@@ -133,6 +136,16 @@ def truediv(x, y, name=None):
 def divide(x, y, name=None):
     """Returns x / y, as `tf.math.divide` (true division, like Python 3)."""
     return truediv(x, y, name=name)
+
+
+@public(DIV)
+def div(x, y, name=None):
+    """x / y in the dtype of x, as TF 1's `tf.compat.v1.div` (op Div).
+
+    Integers divide truncating toward 0 (C semantics); floats divide exactly.
+    """
+    x, y = _binary_tensors(x, y)
+    return apply_op(DIV, [x, y], name=name or "Div")
 
 
 @public(FLOOR_DIV)
@@ -266,7 +279,8 @@ REAL = def_op("Real", jnp.real, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMP
 IMAG = def_op("Imag", jnp.imag, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
 CONJ = def_op("Conj", jnp.conj, "input: T", T=dtypes.COMPLEX)
 ANGLE = def_op("Angle", jnp.angle, "input: T", T=dtypes.COMPLEX, Tout=_REAL_OF_COMPLEX)
-COMPLEX = def_op("Complex", lax.complex, "real: T, imag: T", T=_REAL_OF_COMPLEX,
+COMPLEX = def_op("Complex", lambda real, imag: lax.complex(*jnp.broadcast_arrays(real, imag)),
+                 "real: T, imag: T", T=_REAL_OF_COMPLEX,
                  Tout=dtypes.COMPLEX)
 
 
@@ -331,17 +345,6 @@ def complex(real, imag, name=None):  # noqa: A001 - TF's name
 # Unary elementwise ops: (TF type, public name, JAX lowering, allowed dtypes,
 # gradient: None for JAX autodiff, a JAX rule matching TF, or NOT_DIFFERENTIABLE).
 
-def _sign_lowering(x):
-    if jnp.iscomplexobj(x):
-        mag = jnp.abs(x)
-        return jnp.where(mag == 0, 0, x / jnp.where(mag == 0, 1, mag)).astype(x.dtype)
-    return jnp.sign(x)
-
-
-def _zero_rule(inputs, out, g):
-    return (jnp.zeros_like(inputs[0]),)  # TF's _SignGrad: zeros, yet connected (not None)
-
-
 _SIGNED = INEXACT + SIGNED_INTEGERS
 _UNARY = [
     ("Neg", "negative", jnp.negative, _SIGNED, None, "-x"),
@@ -372,9 +375,6 @@ _UNARY = [
     ("Lgamma", "lgamma", lax.lgamma, FLOATING, None, "log |Gamma(x)|"),
     ("Digamma", "digamma", lax.digamma, FLOATING, None,
      "the digamma function (derivative of lgamma)"),
-    # TF's gradient of sign is zeros: connected, unlike floor/ceil/round/rint.
-    ("Sign", "sign", _sign_lowering, _SIGNED, _zero_rule,
-     "the sign (-1, 0 or 1; x / |x| for complex)"),
     ("Floor", "floor", jnp.floor, FLOATING, NOT_DIFFERENTIABLE, "the largest integer <= x"),
     ("Ceil", "ceil", jnp.ceil, FLOATING, NOT_DIFFERENTIABLE, "the smallest integer >= x"),
     ("Rint", "rint", jnp.rint, FLOATING, NOT_DIFFERENTIABLE,
@@ -435,7 +435,6 @@ erf = globals()["erf"]
 erfc = globals()["erfc"]
 lgamma = globals()["lgamma"]
 digamma = globals()["digamma"]
-sign = globals()["sign"]
 floor = globals()["floor"]
 ceil = globals()["ceil"]
 rint = globals()["rint"]
@@ -463,6 +462,28 @@ def abs(x, name=None):  # noqa: A001 - TF's name
     if x.dtype.is_complex:
         return apply_op(COMPLEX_ABS, [x], {"Tout": x.dtype.real_dtype}, name=name or "ComplexAbs")
     return apply_op(ABS, [x], name=name or "Abs")
+
+
+def _zero_rule(inputs, out, g):
+    return (jnp.zeros_like(inputs[0]),)  # TF's _SignGrad: zeros, yet connected (not None)
+
+
+SIGN = def_op("Sign", jnp.sign, "x: T", T=_SIGNED_REAL, vjp=_zero_rule)
+
+
+@public(SIGN, DIV_NO_NAN, COMPLEX_ABS)
+def sign(x, name=None):
+    """-1, 0 or 1 elementwise, as `tf.math.sign`; for complex x, x / |x| (0 at 0).
+
+    As TF: op Sign, whose gradient is zeros (connected, unlike floor/round);
+    complex inputs build DivNoNan(x, Cast(ComplexAbs(x))), which is
+    differentiable.
+    """
+    x = _tensor(x, "x")
+    if x.dtype.is_complex:
+        magnitude = apply_op(COMPLEX_ABS, [x], {"Tout": x.dtype.real_dtype}, name="ComplexAbs")
+        return apply_op(DIV_NO_NAN, [x, cast(magnitude, x.dtype)], name=name or "DivNoNan")
+    return apply_op(SIGN, [x], name=name or "Sign")
 
 
 ROUND = def_op("Round", jnp.round, "x: T", T=FLOATING, grad=NOT_DIFFERENTIABLE)
@@ -791,15 +812,11 @@ def reduce_logsumexp(input_tensor, axis=None, keepdims=False, name=None):
     with op_scope(name, "ReduceLogSumExp") as scope:
         x = _tensor(input_tensor, "input_tensor")
         raw_max = reduce_max(x, axis=axis, keepdims=True)
-        my_max = stop_gradient(where(is_finite(raw_max), raw_max, zeros_like_dtype(raw_max)))
+        my_max = stop_gradient(where(is_finite(raw_max), raw_max, 0))
         result = log(reduce_sum(exp(subtract(x, my_max)), axis=axis, keepdims=keepdims))
         if not keepdims:
             my_max = reshape(my_max, result.shape.as_list())
         return add(result, my_max, name=scope)
-
-
-def zeros_like_dtype(x):
-    return convert_to_tensor(0, dtype=x.dtype)
 
 
 def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
@@ -989,7 +1006,7 @@ TOP_K = def_op("TopKV2", _top_k_lowering, "input: T", T=REAL_NUMERIC)
 def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa: A002
     """The `k` largest entries of the last axis and their indices, as `tf.math.top_k`.
 
-    Returns (values, indices). Equal values keep their order (lower index
+    Returns the named tuple (values, indices). Equal values keep their order (lower index
     first). Values are differentiable (the gradient goes to the chosen
     entries); indices are int32. `k` must be static. With `sorted=False`
     TF leaves the order unspecified; here it is always sorted.
@@ -1007,7 +1024,10 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
                                name=name or "TopKV2")
     if dtypes.as_dtype(index_type) != dtypes.int32:
         indices = cast(indices, index_type)
-    return values, indices
+    return TopKV2(values, indices)
+
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
 
 
 def _sort_or_argsort(values, axis, direction, return_argsort, name, default_name):
@@ -1137,19 +1157,20 @@ def clip_by_norm(t, clip_norm, axes=None, name=None):
 def global_norm(t_list, name=None):
     """sqrt(sum of squared entries of all tensors), as `tf.linalg.global_norm`.
 
-    TF sums L2Loss (sum(t ** 2) / 2) per tensor, then doubles; so do we, with
-    Square and Sum in place of L2Loss. None entries are skipped.
+    As TF: L2Loss (sum(t ** 2) / 2) of each tensor, stacked, summed, doubled,
+    square-rooted. None entries are skipped.
     """
     from tfgrad_jax.ops.array_ops import stack
     if not isinstance(t_list, (list, tuple)) or isinstance(t_list, str):
         raise TypeError(f"`t_list` should be a sequence of tensors. Received {type(t_list)}.")
-    with op_scope(name, "global_norm") as scope:
+    from tfgrad_jax.ops.nn_ops import l2_loss
+    with op_scope(name, "global_norm"):
         values = [_tensor(t.values if hasattr(t, "dense_shape") else t, f"t_{i}")
                   for i, t in enumerate(t_list) if t is not None]
-        half_squared = [reduce_sum(square(v)) * 0.5 for v in values]
+        half_squared = [l2_loss(v) for v in values]
         half_squared_norm = reduce_sum(stack(half_squared))
         two = convert_to_tensor(2.0, dtype=half_squared_norm.dtype)
-        return sqrt(half_squared_norm * two, name=scope and "global_norm")
+        return sqrt(half_squared_norm * two, name="global_norm")
 
 
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
@@ -1174,8 +1195,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
                 clipped.append(None)
                 continue
             v = _tensor(t.values if hasattr(t, "dense_shape") else t, f"t_{i}")
-            base = scope[:-1].rsplit("/", 1)[-1] if scope else None
-            clipped.append(identity(v * scale, name=f"{base}_{i}" if base else None))
+            clipped.append(identity(v * scale, name=f"{scope}_{i}" if scope else None))
         return clipped, use_norm
 
 
@@ -1285,14 +1305,9 @@ def _check_segment_ids(data, ids, op_type):
                         "not in list of allowed values: int32, int64")
     d, s = data.shape, ids.shape
     if d.rank is not None and s.rank is not None and (
-            s.rank > d.rank or not TensorShapeLike(d[:s.rank]).is_compatible_with(s)):
+            s.rank > d.rank or not TensorShape(d.as_list()[:s.rank]).is_compatible_with(s)):
         raise ValueError(f"`segment_ids` shape {s} must be a prefix of `data` shape {d} "
                          f"for '{op_type}' (argument `segment_ids`).")
-
-
-def TensorShapeLike(dims):
-    from tfgrad_jax.framework.tensor_shape import TensorShape
-    return TensorShape(list(dims))
 
 
 def _sorted_segment(opdef, data, segment_ids, name):
@@ -1501,7 +1516,7 @@ UNIQUE = def_op("Unique", _unique_lowering, "x: T", grad=NO_GRADIENT)
 def unique(x, out_idx=dtypes.int32, name=None):
     """The distinct values of a 1-D `x` in order of appearance, and each entry's index, as `tf.unique`.
 
-    Returns (y, idx). The size of y depends on the data, which XLA cannot
+    Returns the named tuple (y, idx). The size of y depends on the data, which XLA cannot
     compile: it runs eagerly only (ValueError inside tf.function or a graph).
     TF has no gradient for Unique (LookupError), nor do we.
     """
@@ -1516,7 +1531,10 @@ def unique(x, out_idx=dtypes.int32, name=None):
     if out_idx not in (dtypes.int32, dtypes.int64):
         raise TypeError(f"Value for attr 'out_idx' of {out_idx.name} is not in the list of "
                         "allowed values: int32, int64")
-    return apply_op(UNIQUE, [x], {"out_idx": out_idx}, name=name or "Unique")
+    return Unique(*apply_op(UNIQUE, [x], {"out_idx": out_idx}, name=name or "Unique"))
+
+
+Unique = collections.namedtuple("Unique", ["y", "idx"])
 
 
 # ---------------------------------------------------------------------------
