@@ -28,7 +28,9 @@ class OpSpec:
     sample: Optional[Callable] = None  # sample(rng, shape, dtype) -> array; default normal
     grad: bool = True                 # check gradients (False for non-differentiable ops)
     grad_args: Optional[Sequence[int]] = None  # which inputs to differentiate (default floats)
-    out_dtype: Optional[object] = None  # expected result dtype (tf dtype), when not the input's
+    out_dtype: Optional[object] = None  # expected result dtype(s): a tf dtype, "same" (the
+    #                                     first input's), or a list with one per output
+    eager_only: bool = False          # data-dependent output shape: runs eagerly only
     rtol: float = 1e-6
     atol: float = 1e-6
     name: str = ""
@@ -78,13 +80,24 @@ def check_values(spec, seed=0):
             args = draw(spec, rng, shapes, dtype)
             expected = spec.ref(*args)
             eager = spec.fn(*[tf.constant(a) for a in args])
-            compiled = tf.function(lambda *xs: spec.fn(*xs))(*args)
-            for got in (eager, compiled):
+            results = [eager]
+            if not spec.eager_only:
+                results.append(tf.function(lambda *xs: spec.fn(*xs))(*args))
+            for got in results:
                 _assert_close(spec, got, expected, f"{spec.name} {dtype} {shapes}")
                 if spec.out_dtype is not None:
-                    outs = got if isinstance(got, (list, tuple)) else [got]
-                    assert all(o.dtype == spec.out_dtype for o in outs), (
-                        f"{spec.name}: dtype {[o.dtype for o in outs]} != {spec.out_dtype}")
+                    _assert_dtypes(spec, got, args)
+
+
+def _assert_dtypes(spec, got, args):
+    outs = list(got) if isinstance(got, (list, tuple)) else [got]
+    want = spec.out_dtype
+    if not isinstance(want, (list, tuple)):
+        want = [want] * len(outs)
+    want = [tf.as_dtype(args[0].dtype) if w == "same" else w for w in want]
+    assert [o.dtype for o in outs] == list(want), (
+        f"{spec.name}: dtypes {[o.dtype for o in outs]} != {want} for inputs "
+        f"{[np.asarray(a).dtype for a in args]}")
 
 
 def _assert_close(spec, got, expected, where):
@@ -123,7 +136,7 @@ def check_gradients(spec, seed=0, eps=1e-6):
             loss = _scalar_loss(spec.fn(*xs), weights)
             return tf.gradients(loss, [xs[i] for i in which])
 
-        got = [np.asarray(g) if g is not None else None for g in tf_grads(*args)]
+        got = [_as_numpy(g) if g is not None else None for g in tf_grads(*args)]
 
         def ref_loss(*diff_args):
             full = list(args)
@@ -139,7 +152,7 @@ def check_gradients(spec, seed=0, eps=1e-6):
                 full[i] = tf.constant(a)
             return np.asarray(_scalar_loss(spec.fn(*full), weights))
 
-        expected = jax.grad(ref_loss, argnums=tuple(range(len(which))))(
+        expected = jax.jit(jax.grad(ref_loss, argnums=tuple(range(len(which)))))(
             *[jax.numpy.asarray(args[i]) for i in which])
         for k, i in enumerate(which):
             where = f"{spec.name} d/d(arg {i}) shapes {shapes}"

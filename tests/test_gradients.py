@@ -605,3 +605,177 @@ def test_gather_gradient_is_indexed_slices():
     np.testing.assert_allclose(np.asarray(tf.convert_to_tensor(single)), expected)
     np.testing.assert_allclose(np.asarray(dense), expected + 1.0)
     assert not isinstance(dense, tf.IndexedSlices)
+
+
+# ---------------------------------------------------------------------------
+# Found by a differential audit against TF 2.21 (values hard-coded from TF).
+
+def test_sqrt_rsqrt_reciprocal_pass_zero_where_the_incoming_gradient_is_zero():
+    # TF: SqrtGrad/RsqrtGrad/ReciprocalGrad return 0 where dy == 0, so the masked-off
+    # branch of tf.where(x > 0, tf.sqrt(x), 0) gives 0 at x <= 0, not nan.
+    @tf.function
+    def f(x):
+        return (tf.gradients(tf.where(x > 0, tf.sqrt(x), tf.zeros_like(x)), x)[0],
+                tf.gradients(tf.where(x > 0, tf.math.rsqrt(x), x), x)[0],
+                tf.gradients(tf.where(tf.not_equal(x, 0.0), tf.math.reciprocal(x), x), x)[0],
+                tf.gradients(tf.sqrt(x), x)[0])
+
+    sq, rs, rc, plain = f(tf.constant([-1.0, 0.0, 4.0]))
+    np.testing.assert_array_equal(np.asarray(sq), [0.0, 0.0, 0.25])
+    np.testing.assert_array_equal(np.asarray(rs), [1.0, 1.0, -0.0625])
+    np.testing.assert_array_equal(np.asarray(rc), [-1.0, 1.0, -0.0625])
+    np.testing.assert_array_equal(np.asarray(plain), [np.nan, np.inf, 0.25])
+
+
+def test_unused_output_of_a_differentiated_op_gets_zeros():
+    # TF fills zeros for the outputs without gradient of an op it differentiates:
+    # a, b = tf.unstack(x); tf.gradients(a, [b, x]) -> [zeros, ...]; but with
+    # xs=[b] alone the op is not differentiated -> [None].
+    @tf.function
+    def f(x):
+        a, b = tf.unstack(x)
+        return tf.gradients(a, [b, x]), tf.gradients(a, [b])
+
+    both, alone = f(tf.constant([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(np.asarray(both[0]), [0.0, 0.0])
+    np.testing.assert_array_equal(np.asarray(both[1]), [[1.0, 1.0], [0.0, 0.0]])
+    assert alone == [None]
+
+
+def test_registered_gradient_returning_none_disconnects_that_input():
+    # TF: an input whose registered gradient is None gets None (not zeros) through that
+    # op, and the ops above it are not asked for a gradient (no LookupError for a
+    # DenseBincount inside a tf.custom_gradient forward).
+    @tf.custom_gradient
+    def scaled(x, y):
+        return x * y, lambda d: (d * 7.0, None)
+
+    @tf.custom_gradient
+    def counted(w):
+        def grad(d):
+            return tf.ones_like(w) * tf.reduce_sum(d) * 5.0
+        return tf.math.bincount(tf.constant([0, 1, 1]), weights=w), grad
+
+    @tf.function
+    def f(x, y, w):
+        return tf.gradients(scaled(x, y), [x, y]), tf.gradients(counted(w), w)
+
+    xy, ww = f(tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0]), tf.constant([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(np.asarray(xy[0]), [7.0, 7.0])
+    assert xy[1] is None
+    np.testing.assert_array_equal(np.asarray(ww[0]), [10.0, 10.0, 10.0])
+
+
+def test_override_returning_none_and_extra_none_for_tf_tensor_inputs():
+    # TF: a gradient_override_map function returning None for an input gives None;
+    # GatherV2's gradient function returns 3 values in TF (its axis is an input) -
+    # here axis is an attribute, and the trailing None is accepted.
+    @tf.RegisterGradient("AuditMulFirstOnly")
+    def _mul_grad(op, grad):
+        return grad * op.inputs[1], None
+
+    @tf.RegisterGradient("AuditGatherSevens")
+    def _gather_grad(op, grad):
+        return tf.ones_like(op.inputs[0]) * 7.0, None, None
+
+    import importlib
+    registry = importlib.import_module("tfgrad_jax.gradients")._GRADIENT_FUNCTIONS
+    try:
+        g = tf.Graph()
+        with g.as_default():
+            x, w = tf.constant([1.0, 2.0]), tf.constant([3.0, 4.0])
+            with g.gradient_override_map({"Mul": "AuditMulFirstOnly",
+                                          "GatherV2": "AuditGatherSevens"}):
+                y = x * w
+                z = tf.gather(x, [1])
+            dx, dw = tf.gradients(y, [x, w])
+            (dz,) = tf.gradients(z, x)
+            assert dw is None
+            with tf.compat.v1.Session() as sess:
+                vx, vz = sess.run([dx, dz])
+        np.testing.assert_array_equal(vx, [3.0, 4.0])
+        np.testing.assert_array_equal(vz, [7.0, 7.0])
+    finally:
+        registry.pop("AuditMulFirstOnly")
+        registry.pop("AuditGatherSevens")
+
+
+def test_float_grad_ys_for_an_integer_cast_flows_back():
+    # TF's Cast gradient casts the gradient it receives: a float grad_ys for
+    # y = tf.cast(x, tf.int32) reaches x; an integer grad_ys does not.
+    @tf.function
+    def f(x):
+        c = tf.cast(x * 2.0, tf.int32)
+        return (tf.gradients(c, [c, x], grad_ys=[tf.constant([2.0, 3.0])]),
+                tf.gradients(c, x, grad_ys=[tf.constant([2, 3])]))
+
+    floats, ints = f(tf.constant([1.0, 0.0]))
+    np.testing.assert_array_equal(np.asarray(floats[0]), [2.0, 3.0])
+    np.testing.assert_array_equal(np.asarray(floats[1]), [4.0, 6.0])
+    assert ints == [None]
+
+
+def test_gather_sparse_only_at_axis_zero_as_written():
+    # TF: IndexedSlices only when the gather's axis is 0 as given (axis=-1 of a vector,
+    # axis=-2 of a matrix: dense); axis defaults to batch_dims; an intermediate x used
+    # only by gathers is sparse too, and so is the gradient of a sparse gradient.
+    @tf.function
+    def f(v, m, x):
+        h = x * 2.0
+        g = tf.gradients(tf.reduce_sum(tf.gather(x, [1, 0]) ** 3), x)[0]
+        return (tf.gradients(tf.gather(v, [1], axis=-1), v)[0],
+                tf.gradients(tf.gather(m, [0], axis=-2), m)[0],
+                tf.gather(m, [[1, 0], [0, 0]], batch_dims=1),
+                tf.gradients(tf.gather(h, [0, 0]), [h, x]),
+                tf.gradients(g.values, x)[0])
+
+    v, m, x = tf.constant([1.0, 2.0, 3.0]), tf.constant([[1.0, 2.0], [3.0, 4.0]]), tf.constant(
+        [1.0, 2.0, 3.0])
+    dv, dm, batched, (dh, dx), second = f(v, m, x)
+    assert not isinstance(dv, tf.IndexedSlices) and not isinstance(dm, tf.IndexedSlices)
+    np.testing.assert_array_equal(np.asarray(dv), [0.0, 1.0, 0.0])
+    np.testing.assert_array_equal(np.asarray(dm), [[1.0, 1.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(np.asarray(batched), [[2.0, 1.0], [3.0, 3.0]])
+    assert isinstance(dh, tf.IndexedSlices) and not isinstance(dx, tf.IndexedSlices)
+    np.testing.assert_array_equal(np.asarray(dh.values), [1.0, 1.0])
+    np.testing.assert_array_equal(np.asarray(dh.indices), [0, 0])
+    np.testing.assert_array_equal(np.asarray(dx), [4.0, 0.0, 0.0])
+    assert isinstance(second, tf.IndexedSlices)
+    np.testing.assert_array_equal(np.asarray(second.values), [12.0, 6.0])
+    np.testing.assert_array_equal(np.asarray(second.indices), [1, 0])
+
+
+def test_gradient_of_a_gradient_connects_only_through_floats():
+    # TF differentiates the gradient graph op by op: d(3x)/dx = 3 holds no x, so its
+    # gradient is None; maximum's mask is boolean (None); relu's gradient kernel takes
+    # the features (zeros); the second derivative of pow at a negative base keeps
+    # TF's log term 0; SoftmaxCrossEntropyWithLogits sends nothing from its backprop
+    # output to the labels.
+    @tf.function
+    def f(x, y, w, logits, labels):
+        lin = tf.gradients(x * 3.0 + y * y, [x, y])
+        mx = tf.gradients(tf.maximum(x, y), x)[0]
+        rl = tf.gradients(tf.reduce_sum(tf.nn.relu(tf.matmul([[1.0, -2.0]], w))), w)[0]
+        pw = tf.gradients(tf.pow(x, y), x)[0]
+        ce = tf.gradients(tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits),
+                          logits)[0]
+        return (tf.gradients(lin[0], [x, y]), tf.gradients(lin[1], [x, y]),
+                tf.gradients(mx, [x, y]), tf.gradients(rl, w), tf.gradients(pw, y),
+                tf.gradients(ce, labels))
+
+    lin_x, lin_y, mx, rl, pw, ce = f(
+        tf.constant([0.5, -2.0]), tf.constant([2.0, 3.0]), tf.constant([[0.3, -0.2], [0.1, 0.4]]),
+        tf.constant([[0.5, -1.0, 2.0]]), tf.constant([[0.2, 0.3, 0.5]]))
+    assert lin_x == [None, None]
+    assert lin_y[0] is None
+    np.testing.assert_array_equal(np.asarray(lin_y[1]), [2.0, 2.0])
+    assert mx == [None, None]
+    np.testing.assert_array_equal(np.asarray(rl[0]), np.zeros((2, 2)))
+    np.testing.assert_allclose(np.asarray(pw[0]), [-0.19314718, 4.0], rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(ce[0]), [[0.0, 0.0, 0.0]])
+
+
+def test_hessians_eagerly_raise_tf_gradients_message():
+    # TF's hessians calls tf.gradients, whose eager RuntimeError it shows.
+    with pytest.raises(RuntimeError, match=re.escape("tf.gradients is not supported when eager")):
+        tf.hessians(tf.constant(1.0), tf.constant(1.0))

@@ -8,7 +8,10 @@ any JAX call:
     not differentiable, and integer/bool tensors (constants for every x),
   * which ops on the path have no gradient at all (LookupError),
   * which ops take a gradient function registered with `tf.RegisterGradient`
-    (or `Graph.gradient_override_map`, or `tf.custom_gradient`).
+    (or `Graph.gradient_override_map`, or `tf.custom_gradient`); an input it
+    returns None for is not connected through that op,
+  * through an earlier SymbolicGradient op (a gradient of a gradient): only the
+    inputs each of its outputs depends on through float values (its jaxpr).
 
 Then one `SymbolicGradient` op is added to the graph. Its lowering evaluates
 the sub-graph between xs and ys with a zero "probe" added at each x, and
@@ -161,7 +164,7 @@ class _GradientPlan:
     """
 
     __slots__ = ("ops", "external_ids", "probe_ids", "probe_avals", "y_ids", "functions",
-                 "gate", "label", "__weakref__")
+                 "gate", "label", "deps", "__weakref__")
 
     def __repr__(self):
         return self.label
@@ -219,6 +222,60 @@ def _gradient_lowering(inputs, *, plan):
 SYMBOLIC_GRADIENT = def_op("SymbolicGradient", _gradient_lowering, "inputs: N*")
 
 
+def _gradient_deps(op):
+    """Per output of a SymbolicGradient op, the indices of the inputs it depends on.
+
+    TF differentiates its gradient graph op by op, so a gradient connects to an
+    input only through floating tensors (x * 3 has gradient 3: no x in it, and
+    tf.gradients of it is None). The same is read here from the jaxpr of the
+    op's lowering (cached when the op was built): dependencies through floating
+    and complex values only, as TF cuts integer and boolean tensors (masks).
+    """
+    plan = op._attrs["plan"]
+    if getattr(plan, "deps", None) is None:
+        from tfgrad_jax.framework import op_def as op_def_mod
+        try:
+            key = op_def_mod._attrs_key(op._opdef, {"plan": plan})
+            in_avals = tuple((t._aval.shape, t._aval.dtype) for t in op._inputs)
+            jaxpr = op_def_mod._cached_trace(op._opdef, op._input_lengths, key, in_avals)[0]
+            deps = _jaxpr_deps(jaxpr.jaxpr, [frozenset([i]) for i in range(len(op._inputs))])
+            plan.deps = [set(d) for d in deps]
+        except Exception:  # noqa: BLE001 - when in doubt, every input connects
+            plan.deps = [set(range(len(op._inputs))) for _ in op._outputs]
+    return plan.deps
+
+
+def _jaxpr_deps(jaxpr, in_deps):
+    from jax.extend import core as jcore
+
+    def inexact(v):
+        return jnp.issubdtype(getattr(v.aval, "dtype", jnp.int32), jnp.inexact)
+
+    env = {}
+
+    def read(v):
+        return frozenset() if isinstance(v, jcore.Literal) else env.get(v, frozenset())
+
+    for v, d in zip(jaxpr.invars, in_deps):
+        env[v] = d if inexact(v) else frozenset()
+    for eqn in jaxpr.eqns:
+        ins = [read(v) for v in eqn.invars]
+        subs = [j for j in eqn.params.values() if isinstance(j, (jcore.ClosedJaxpr, jcore.Jaxpr))]
+        sub = subs[0].jaxpr if len(subs) == 1 and isinstance(subs[0], jcore.ClosedJaxpr) else (
+            subs[0] if len(subs) == 1 else None)
+        if eqn.primitive.name == "optimization_barrier":
+            outs = ins
+        elif sub is not None and len(sub.invars) == len(ins) and len(sub.outvars) == len(
+                eqn.outvars):
+            outs = _jaxpr_deps(sub, ins)
+        else:
+            union = frozenset().union(*ins)
+            outs = [union] * len(eqn.outvars)
+        for v, d in zip(eqn.outvars, outs):
+            env[v] = d if inexact(v) else frozenset()
+    return [read(v) for v in jaxpr.outvars]
+
+
 def _call_with_function_gradient(fg, ins, env):
     """Runs an op forward; JAX differentiates it with its registered gradient graph."""
     op = fg.op
@@ -263,6 +320,10 @@ def _build_function_gradient(op, fn, graph):
     if isinstance(results, Tensor) or results is None:
         results = [results]
     results = list(results)
+    if len(results) > len(op._inputs) and all(r is None for r in results[len(op._inputs):]):
+        # TF passes axes, shapes and the like as tensor inputs (GatherV2's axis): a
+        # function written for TF returns None for them; here they are attributes.
+        results = results[:len(op._inputs)]
     if len(results) != len(op._inputs):
         raise ValueError(f"The gradient function of op '{op.name}' (type {op.type}) returned "
                          f"{len(results)} gradients for {len(op._inputs)} inputs.")
@@ -370,12 +431,14 @@ def _check_unconnected(value):
         raise ValueError(f"Unknown value for unconnected_gradients: {value!r}") from None
 
 
-def _reaching_ys(ys, stop_op_ids):
+def _reaching_ys(ys, stop_op_ids, cuts=None):
     """ids of differentiable tensors from which some y is reached along gradient edges.
 
     Returns them with the ops that must be asked for a gradient: `missing` (no
-    gradient at all) and `functions` (a registered gradient function).
+    gradient at all) and `functions` (a registered gradient function). `cuts`:
+    per op id, the input indices its registered gradient function returns None for.
     """
+    cuts = cuts or {}
     reach, policies = set(), {}
     stack = [y for y in ys if _differentiable(y)]
     while stack:
@@ -391,14 +454,18 @@ def _reaching_ys(ys, stop_op_ids):
             policy = policies[op._id] = _policy(op)
         if policy[0] == "none":
             continue
-        for inp in op._inputs:
-            if id(inp) not in reach and _differentiable(inp):
+        cut = cuts.get(op._id, ())
+        if op._opdef is SYMBOLIC_GRADIENT:  # only the inputs this gradient depends on
+            cut = set(range(len(op._inputs))) - _gradient_deps(op)[t._value_index]
+        for i, inp in enumerate(op._inputs):
+            if id(inp) not in reach and _differentiable(inp) and i not in cut:
                 stack.append(inp)
     return reach, policies
 
 
-def _between(xs, reach, stop_op_ids, policies):
+def _between(xs, reach, stop_op_ids, policies, cuts=None):
     """Ops on a gradient path from some x to some y, in creation order; and F's ids."""
+    cuts = cuts or {}
     forward = set()
     ops = {}
     stack = [x for x in xs if id(x) in reach]
@@ -408,12 +475,18 @@ def _between(xs, reach, stop_op_ids, policies):
             continue
         forward.add(id(t))
         for op in t._consumers:
-            if op._id in ops or id(op) in stop_op_ids:
-                continue
+            if id(op) in stop_op_ids or (op._id in ops and op._opdef is not SYMBOLIC_GRADIENT):
+                continue  # (a gradient op's outputs depend on different inputs)
             policy = policies.get(op._id)
             if policy is None or policy[0] == "none":
                 continue
+            cut = cuts.get(op._id, ())
+            if cut and all(i in cut for i, inp in enumerate(op._inputs) if inp is t):
+                continue  # its gradient function returns None for t
             outs = [o for o in op._outputs if id(o) in reach]
+            if op._opdef is SYMBOLIC_GRADIENT:
+                at = {i for i, inp in enumerate(op._inputs) if inp is t}
+                outs = [o for o in outs if _gradient_deps(op)[o._value_index] & at]
             if not outs:
                 continue
             ops[op._id] = op
@@ -469,8 +542,21 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
 def _build_gradients(graph, ys, xs, seeds, stops, gate):
     """The gradient tensor (or None) for each x; adds one SymbolicGradient op if needed."""
     stop_op_ids = {id(s._op) for s in stops}
-    reach, policies = _reaching_ys(ys, stop_op_ids)
-    ops, forward = _between(xs, reach, stop_op_ids, policies)
+    # TF calls a registered gradient function only for an op that receives a
+    # gradient, and an input it returns None for gets nothing through that op
+    # (nor asks the ops above it for a gradient, so no LookupError there): the
+    # functions are called once each, and the paths recomputed without those edges.
+    flows = [_through_integer_cast(y, s, stop_op_ids) for y, s in zip(ys, seeds)]
+    built, cuts = {}, {}
+    while True:
+        reach, policies = _reaching_ys([y for y, _ in flows], stop_op_ids, cuts)
+        ops, forward = _between(xs, reach, stop_op_ids, policies, cuts)
+        new = [op for op in ops if policies[op._id][0] == "function" and op._id not in built]
+        if not new:
+            break
+        for op in new:
+            fg = built[op._id] = _build_function_gradient(op, policies[op._id][1], graph)
+            cuts[op._id] = {i for i, r in enumerate(fg.results) if r is None}
     for op in ops:
         if policies[op._id][0] == "missing":
             raise _missing_gradient_error(op)
@@ -488,14 +574,20 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     for x in xs:
         if _differentiable(x) and id(x) in reach and all(c is not x for c in connected):
             connected.append(x)
-    used_ys = [(y, s) for y, s in zip(ys, seeds) if id(y) in forward]
+    used_ys = [(y, s) for y, s in flows if id(y) in forward]
     if not connected or not used_ys:
-        return results
+        return _zeros_for_siblings(xs, results, ops)
 
-    functions = {op._id: _build_function_gradient(op, policies[op._id][1], graph)
-                 for op in ops if policies[op._id][0] == "function"}
+    functions = {op._id: built[op._id] for op in ops if policies[op._id][0] == "function"}
     computed = {id(t) for op in ops for t in op._outputs}
-    sparse = _sparse_xs(connected, ops, computed, used_ys)
+    sparse = _sparse_xs(connected, ops, computed, used_ys, functions)
+    # The gathers of a sparse x read from outside run outside the sub-graph too, so
+    # that the gradient op does not read x (the gradient of a gradient stays sparse).
+    outside = {g._id for x_id, gathers in sparse.items() if x_id not in computed
+               for g in gathers}
+    if outside:
+        ops = [op for op in ops if op._id not in outside]
+        computed = {id(t) for op in ops for t in op._outputs}
     # Probes go at every dense x, and at the outputs of the gathers of a sparse x.
     probe_points = [x for x in connected if id(x) not in sparse]
     for gathers in sparse.values():
@@ -538,23 +630,56 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
             results[i] = by_point[id(x)]
         elif id(x) in sparse:
             results[i] = _indexed_slices_gradient(x, sparse[id(x)], by_point)
-    return results
+    return _zeros_for_siblings(xs, results, ops)
+
+
+def _through_integer_cast(y, seed, stop_op_ids):
+    """(y, seed), or (x, cast(seed)) for an integer y = tf.cast(x) given a float seed.
+
+    TF's Cast gradient casts the gradient it receives when both its source type
+    and the gradient's type are floating or complex: a float grad_ys given for
+    an integer `tf.cast(x, tf.int32)` flows back to x (ones of y's integer dtype
+    do not).
+    """
+    op = y._op
+    if (_differentiable(y) or not _differentiable(seed) or op.type != "Cast"
+            or id(op) in stop_op_ids or _policy(op)[0] != "autodiff"
+            or not _differentiable(op._inputs[0])):
+        return y, seed
+    from tfgrad_jax.ops.math_ops import cast
+    x = op._inputs[0]
+    return x, cast(seed, x.dtype)
+
+
+def _zeros_for_siblings(xs, results, ops):
+    """TF: an op that passes gradients gives zeros (not None) for its unused float outputs.
+
+    TF's backprop fills in zeros for the outputs of an op it differentiates that
+    received no gradient, and an x that is such an output reads them: with
+    `a, b = tf.unstack(x)`, `tf.gradients(a, [b, x])` is `[zeros, ...]`.
+    """
+    from tfgrad_jax.ops import array_ops
+    # (not for a SymbolicGradient op: TF builds one gradient op per input there)
+    on_path = {op._id for op in ops if op._opdef is not SYMBOLIC_GRADIENT}
+    return [r if r is not None or not _differentiable(x) or x._op._id not in on_path
+            else array_ops.zeros_like(x) for x, r in zip(xs, results)]
 
 
 def _is_row_gather(op, x):
     return (op.type == "GatherV2" and op._inputs[0] is x and op._inputs[1] is not x
-            and op._attrs.get("axis", 0) == 0 and op._attrs.get("batch_dims", 0) == 0)
+            and op._attrs.get("_axis_arg", op._attrs.get("axis", 0)) == 0
+            and op._attrs.get("batch_dims", 0) == 0)
 
 
-def _sparse_xs(connected, ops, computed, used_ys):
-    """xs read from outside whose every use on the path is a row gather (TF: IndexedSlices)."""
+def _sparse_xs(connected, ops, computed, used_ys, functions):
+    """xs whose every use on the path is a row gather (TF: IndexedSlices), with the gathers."""
     on_path = {op._id for op in ops}
     sparse = {}
     for x in connected:
-        if id(x) in computed or any(y is x for y, _ in used_ys):
+        if any(y is x for y, _ in used_ys):
             continue
         users = [op for op in x._consumers if op._id in on_path]
-        if users and all(_is_row_gather(op, x) for op in users):
+        if users and all(_is_row_gather(op, x) and op._id not in functions for op in users):
             sparse[id(x)] = users
     return sparse
 
@@ -600,8 +725,8 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
     xs_list = _as_list(xs, "xs")
     graph = graph_mod.current_graph_or_none()
     if graph is None:
-        raise RuntimeError("tf.hessians is not supported when eager execution is enabled. "
-                           "Use tf.GradientTape instead.")
+        raise RuntimeError("tf.gradients is not supported when eager execution is enabled. "
+                           "Use tf.GradientTape instead.")  # TF's hessians calls tf.gradients
     out = []
     with graph.name_scope(name):
         for x in xs_list:

@@ -494,8 +494,15 @@ def _getitem(tensor, key):
     Integers, slices (negative steps too), `...`, `tf.newaxis` and scalar int
     tensors; a scalar graph tensor known only at run time is a dynamic index
     (XLA clamps it to the valid range where TF raises at run time). Slice
-    bounds must be static. Lists and tensors of indices raise TypeError, as TF.
+    bounds must be static. As TF, a list is read as a tuple of indices, a bool
+    key (or bool tensor) is a `tf.boolean_mask`, and int tensors of rank > 0
+    raise TypeError.
     """
+    if isinstance(key, (bool, np.bool_)) or (
+            isinstance(key, (Tensor, np.ndarray)) and key.dtype == dtypes.bool):
+        return boolean_mask(tensor, key)
+    if isinstance(key, list):
+        key = tuple(key)
     return _strided(tensor, key, "strided_slice")
 
 
@@ -624,7 +631,10 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """
     p = convert_to_tensor(params, name="params")
     i = convert_to_tensor(indices, name="indices")
-    axis = 0 if axis is None else int(static_value(axis, "axis"))
+    # TF: axis defaults to batch_dims; only a gather at axis 0 *as written* has an
+    # IndexedSlices gradient (axis=-1 of a vector is dense), hence "_axis_arg".
+    axis = int(batch_dims) if axis is None else int(static_value(axis, "axis"))
+    axis_arg = axis
     batch_dims = int(batch_dims)
     if batch_dims < 0:
         batch_dims += i.shape.rank
@@ -637,8 +647,8 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
         raise ValueError(f"batch_dims ({batch_dims}) must be in [0, min(axis = {axis}, rank of "
                          f"indices = {i.shape.rank})] for 'GatherV2' (argument `batch_dims`).")
     _check_eager_indices(i, p.shape[axis], "GatherV2")
-    return apply_op(GATHER, [p, i], {"axis": axis, "batch_dims": batch_dims},
-                    name=name or "GatherV2")
+    return apply_op(GATHER, [p, i], {"axis": axis, "batch_dims": batch_dims,
+                                     "_axis_arg": axis_arg}, name=name or "GatherV2")
 
 
 def _index_tuple(indices):
@@ -829,19 +839,12 @@ def _pad_v2_lowering(input, constant_values, *, paddings):  # noqa: A002
     return lax.pad(input, constant_values, [(lo, hi, 0) for lo, hi in paddings])
 
 
-def _pad_v2_rule(inputs, out, g, *, paddings):
-    x, _ = inputs
-    index = tuple(builtins.slice(lo, lo + n) for (lo, _), n in zip(paddings, x.shape))
-    # TF's _PadGrad returns None for constant_values: no gradient reaches it.
-    return g[index], jnp.zeros_like(inputs[1])
-
-
 def _mirror_pad_lowering(input, *, paddings, mode):  # noqa: A002
     return jnp.pad(input, paddings, mode=mode.lower())
 
 
 PAD = def_op("Pad", _pad_lowering, "input: T")
-PAD_V2 = def_op("PadV2", _pad_v2_lowering, "input: T, constant_values: T", vjp=_pad_v2_rule)
+PAD_V2 = def_op("PadV2", _pad_v2_lowering, "input: T, constant_values: T")
 MIRROR_PAD = def_op("MirrorPad", _mirror_pad_lowering, "input: T")
 
 
@@ -849,8 +852,9 @@ MIRROR_PAD = def_op("MirrorPad", _mirror_pad_lowering, "input: T")
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """Pads `tensor` by paddings[i] = [before, after] in each dimension, as `tf.pad`.
 
-    CONSTANT gives op Pad (zeros) or PadV2 (`constant_values`; TF passes it no
-    gradient, and here it gets zero); REFLECT and SYMMETRIC give MirrorPad.
+    CONSTANT gives op Pad (zeros) or PadV2 (`constant_values`: TF's gradient
+    for it is None, so here it passes through a StopGradient); REFLECT and
+    SYMMETRIC give MirrorPad.
     `paddings` must be static; invalid paddings raise ValueError when the
     graph is built (TF checks REFLECT/SYMMETRIC bounds at run time).
     """
@@ -873,7 +877,10 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
         if (not isinstance(constant_values, Tensor) and np.ndim(constant_values) == 0
                 and constant_values == 0):
             return apply_op(PAD, [x], {"paddings": pads}, name=name or "Pad")
-        return apply_op(PAD_V2, [x, constant_values], {"paddings": pads}, name=name or "PadV2")
+        value = constant_values
+        if isinstance(value, Tensor):
+            value = stop_gradient(value)
+        return apply_op(PAD_V2, [x, value], {"paddings": pads}, name=name or "PadV2")
     offset = 0 if mode == "SYMMETRIC" else 1
     for d, (a, b) in zip(x.shape.as_list(), pads):
         if d is not None and max(a, b) > d - offset:
@@ -888,7 +895,10 @@ TILE = def_op("Tile", lambda input, *, multiples: jnp.tile(input, multiples), "i
 
 @public(TILE)
 def tile(input, multiples, name=None):  # noqa: A002
-    """`input` repeated multiples[i] times along each dimension i, as `tf.tile` (static multiples)."""
+    """`input` repeated multiples[i] times along each dimension i, as `tf.tile`.
+
+    `multiples` must be static (the output shape depends on it).
+    """
     x = convert_to_tensor(input, name="input")
     m = tuple(int(v) for v in np.asarray(static_value(multiples, "multiples")).reshape(-1))
     if len(m) != x.shape.rank:
@@ -1000,7 +1010,8 @@ def roll(input, shift, axis, name=None):  # noqa: A002
 # Masks and ranges.
 
 def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
-    """The entries of `tensor` where `mask` is True, flattening the masked dims, as `tf.boolean_mask`.
+    """The entries of `tensor` where `mask` is True (masked dims flattened), as
+    `tf.boolean_mask`.
 
     The output size depends on the mask, so the mask must be known when the
     graph is built (eagerly it always is); TF's Where is then a constant and
@@ -1095,20 +1106,6 @@ def linspace(start, stop, num, name=None, axis=0):
             raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank}) for "
                              "linspace.")
         return apply_op(LINSPACE, [start, stop], {"num": num, "axis": axis % rank}, name=scope)
-
-
-def eye(num_rows, num_columns=None, batch_shape=None, dtype=dtypes.float32, name=None):
-    """An identity matrix (or a batch of them), as `tf.eye`.
-
-    All arguments are static, so this is one Const op named `eye` (TF builds
-    MatrixDiagV3 of ones).
-    """
-    dtype = dtypes.as_dtype(dtype)
-    rows = int(static_value(num_rows, "num_rows"))
-    cols = rows if num_columns is None else int(static_value(num_columns, "num_columns"))
-    batch = () if batch_shape is None else _static_shape(batch_shape, "batch_shape")
-    value = np.broadcast_to(np.eye(rows, cols, dtype=dtype.as_numpy_dtype), batch + (rows, cols))
-    return constant(np.array(value), name=name or "eye")
 
 
 def meshgrid(*args, **kwargs):

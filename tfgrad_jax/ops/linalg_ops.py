@@ -555,6 +555,10 @@ def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
         num_rows = min_rows
     elif num_cols == -1:
         num_cols = min_cols
+    if num_rows < min_rows:
+        raise ValueError("The number of rows is too small.")
+    if num_cols < min_cols:
+        raise ValueError("The number of columns is too small.")
     if num_rows != min_rows and num_cols != min_cols:
         raise ValueError(f"The number of rows or columns is not consistent with the specified "
                          f"d_lower, d_upper, and diagonal: got num_rows={num_rows}, "

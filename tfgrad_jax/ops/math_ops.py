@@ -15,8 +15,8 @@ import numpy as np
 from jax import lax
 
 from tfgrad_jax.framework import dtypes
-from tfgrad_jax.framework.dtypes import (ALL_TYPES, FLOATING, INEXACT, INTEGERS, NUMERIC,
-                                         REAL_NUMERIC, SIGNED_INTEGERS)
+from tfgrad_jax.framework.dtypes import (ALL_TYPES, FLOATING, INEXACT, NUMERIC, REAL_NUMERIC,
+                                         SIGNED_INTEGERS)
 from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
                                          convert_to_tensor, def_op, op_scope, public)
 from tfgrad_jax.framework.tensor import Tensor
@@ -77,7 +77,10 @@ MINIMUM = def_op("Minimum", jnp.minimum, "x: T, y: T", T=REAL_NUMERIC,
 
 def _pow_rule(inputs, z, g):
     x, y = inputs
-    gx = g * y * jnp.power(x, y - 1)
+    # TF's _PowGrad builds Pow ops, so its second derivative follows this rule too
+    # (the log term stays 0 at x <= 0): the powers here are the op's own.
+    z = POW.call_raw([x, y], None, {})
+    gx = g * y * POW.call_raw([x, y - 1], None, {})
     if jnp.iscomplexobj(x):
         log_x = jnp.where(x != 0, jnp.log(jnp.where(x != 0, x, 1)), 0)
     else:  # TF: the log term is 0 where x <= 0, not nan
@@ -249,6 +252,23 @@ def _xlogy_lowering(x, y):
     return jnp.where(nonzero, x * jnp.log(safe_y), jnp.zeros_like(x * safe_y))
 
 
+def _tf_formula(rule):
+    """A JAX vjp rule from a TF gradient formula that does not conjugate (TF's own form).
+
+    tf.gradients returns conj(JAX's cotangent) for complex values, so a TF
+    formula `grad * partial` (with no conj, as some of TF's are) becomes
+    `conj(partial) * ct` here; for real dtypes this changes nothing.
+    """
+    def jax_rule(inputs, out, g, **attrs):
+        if not jnp.iscomplexobj(g):
+            return rule(inputs, out, g, **attrs)
+        grads = rule(inputs, out, jnp.conj(g), **attrs)
+        return tuple(None if r is None else jnp.conj(r) for r in grads)
+    jax_rule.__name__ = rule.__name__
+    return jax_rule
+
+
+@_tf_formula
 def _xlogy_rule(inputs, out, g):
     x, y = inputs
     nonzero = x != 0  # TF: d/dx = xlogy(x != 0, y), d/dy = xdivy(x, y): both 0 where x == 0
@@ -346,11 +366,25 @@ def complex(real, imag, name=None):  # noqa: A001 - TF's name
 # gradient: None for JAX autodiff, a JAX rule matching TF, or NOT_DIFFERENTIABLE).
 
 _SIGNED = INEXACT + SIGNED_INTEGERS
+
+
+def _safe_kernel_rule(dy_dx):
+    """TF's SqrtGrad/RsqrtGrad/ReciprocalGrad kernels: 0 where the incoming grad is 0.
+
+    So `tf.where(x > 0, tf.sqrt(x), 0)` has gradient 0, not nan, at x <= 0.
+    """
+    def rule(inputs, out, g):
+        return (jnp.where(g == 0, jnp.zeros_like(g), g * dy_dx(out)),)
+    return rule
+
+
 _UNARY = [
     ("Neg", "negative", jnp.negative, _SIGNED, None, "-x"),
     ("Square", "square", jnp.square, NUMERIC, None, "x * x"),
-    ("Sqrt", "sqrt", jnp.sqrt, INEXACT, None, "the square root"),
-    ("Rsqrt", "rsqrt", lax.rsqrt, INEXACT, None, "1 / sqrt(x)"),
+    ("Sqrt", "sqrt", jnp.sqrt, INEXACT, _safe_kernel_rule(lambda y: 0.5 / y),
+     "the square root"),
+    ("Rsqrt", "rsqrt", lax.rsqrt, INEXACT, _safe_kernel_rule(lambda y: -0.5 * y * y * y),
+     "1 / sqrt(x)"),
     ("Exp", "exp", jnp.exp, INEXACT, None, "e ** x"),
     ("Expm1", "expm1", jnp.expm1, INEXACT, None, "e ** x - 1"),
     ("Log", "log", jnp.log, INEXACT, None, "the natural logarithm"),
@@ -368,7 +402,8 @@ _UNARY = [
     ("Acosh", "acosh", jnp.arccosh, INEXACT, None, "the inverse hyperbolic cosine"),
     ("Atanh", "atanh", jnp.arctanh, INEXACT, None, "the inverse hyperbolic tangent"),
     ("Sigmoid", "sigmoid", jax.nn.sigmoid, INEXACT, None, "1 / (1 + exp(-x))"),
-    ("Reciprocal", "reciprocal", jnp.reciprocal, INEXACT, None, "1 / x"),
+    ("Reciprocal", "reciprocal", jnp.reciprocal, INEXACT,
+     _safe_kernel_rule(lambda y: -y * y), "1 / x"),
     ("Erf", "erf", jax.scipy.special.erf, FLOATING, None, "the error function"),
     ("Erfc", "erfc", jax.scipy.special.erfc, FLOATING, None,
      "the complementary error function 1 - erf(x)"),
@@ -616,7 +651,7 @@ def _reduction_axes(x, axis, op_type):
 
 def _reduce_lowering(fn):
     def lower(x, *, axis, keepdims):
-        return fn(x, axis=axis, keepdims=keepdims)
+        return fn(x, axis=axis, keepdims=keepdims).astype(x.dtype)  # jnp.sum(int32) is int64
     lower.__name__ = fn.__name__
     return lower
 
@@ -624,7 +659,7 @@ def _reduce_lowering(fn):
 def _mean_lowering(x, *, axis, keepdims):
     out = jnp.mean(x, axis=axis, keepdims=keepdims)
     if jnp.issubdtype(x.dtype, jnp.integer):  # TF: integer mean truncates
-        total = jnp.sum(x, axis=axis, keepdims=keepdims)
+        total = jnp.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
         count = x.size // max(out.size, 1) if x.size else 1
         return lax.div(total, jnp.asarray(count, total.dtype)).astype(x.dtype) if count else total
     return out.astype(x.dtype)
@@ -640,7 +675,8 @@ def _highest(dtype):
 
 def _extreme_lowering(fn, identity):
     def lower(x, *, axis, keepdims):  # TF: -inf (max) / inf (min) over an empty axis
-        return fn(x, axis=axis, keepdims=keepdims, initial=identity(x.dtype) if x.size == 0 else None)
+        initial = identity(x.dtype) if x.size == 0 else None
+        return fn(x, axis=axis, keepdims=keepdims, initial=initial)
     lower.__name__ = fn.__name__
     return lower
 
@@ -721,7 +757,7 @@ def _matmul_lowering(a, b, *, transpose_a, transpose_b, adjoint_a, adjoint_b):
 
 _MATMUL_TYPES = FLOATING + dtypes.COMPLEX + (dtypes.int32, dtypes.int64)
 MATMUL = def_op("MatMul", _matmul_lowering, "a: T, b: T", T=_MATMUL_TYPES)
-BATCH_MATMUL = def_op("BatchMatMulV3", _matmul_lowering, "x: T, y: T", T=_MATMUL_TYPES)
+BATCH_MATMUL = def_op("BatchMatMulV2", _matmul_lowering, "x: T, y: T", T=_MATMUL_TYPES)
 
 
 @public(MATMUL, BATCH_MATMUL)
@@ -730,7 +766,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     """Matrix product `a @ b`, as `tf.linalg.matmul`.
 
     Rank-2 operands give a MatMul op; higher ranks a batched, broadcasting
-    BatchMatMulV3. Both operands need rank >= 2 (ValueError otherwise, as TF).
+    BatchMatMulV2 (named MatMul, as TF). Both operands need rank >= 2 (ValueError
+    otherwise, as TF).
     """
     if transpose_a and adjoint_a:
         raise ValueError("Only one of transpose_a and adjoint_a can be True.")
@@ -745,7 +782,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
              "adjoint_a": bool(adjoint_a), "adjoint_b": bool(adjoint_b)}
     batched = (a.shape.rank or 2) > 2 or (b.shape.rank or 2) > 2
     opdef = BATCH_MATMUL if batched else MATMUL
-    out = apply_op(opdef, [a, b], attrs, name=name or opdef.type)
+    out = apply_op(opdef, [a, b], attrs, name=name or "MatMul")
     if output_type is not None:
         out = cast(out, output_type)
     return out
@@ -901,6 +938,7 @@ _cumsum_lowering = _scan_lowering(jnp.cumsum, 0)
 _cumprod_lowering = _scan_lowering(jnp.cumprod, 1)
 
 
+@_tf_formula
 def _cumprod_rule(inputs, out, g, *, axis, exclusive, reverse):
     (x,) = inputs
     # TF's _CumprodGrad: div_no_nan(cumsum(out * g, reversed), x). Where x == 0
@@ -1250,6 +1288,7 @@ def _segment_extreme_rule(inputs, out, g, *, num_segments):
     return grad.reshape(data.shape).astype(data.dtype), None
 
 
+@_tf_formula
 def _segment_prod_rule(inputs, out, g, *, num_segments):
     data, segment_ids = inputs
     ids, flat, valid, safe = _flat_segments(data, segment_ids, num_segments)
@@ -1514,7 +1553,8 @@ UNIQUE = def_op("Unique", _unique_lowering, "x: T", grad=NO_GRADIENT)
 
 @public(UNIQUE)
 def unique(x, out_idx=dtypes.int32, name=None):
-    """The distinct values of a 1-D `x` in order of appearance, and each entry's index, as `tf.unique`.
+    """The distinct values of a 1-D `x` in order of appearance, and where each entry went,
+    as `tf.unique`.
 
     Returns the named tuple (y, idx). The size of y depends on the data, which XLA cannot
     compile: it runs eagerly only (ValueError inside tf.function or a graph).

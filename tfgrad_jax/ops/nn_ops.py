@@ -30,8 +30,6 @@ from tfgrad_jax.framework.op_def import (apply_op, convert_to_tensor, def_op, op
 from tfgrad_jax.framework.tensor import Tensor
 from tfgrad_jax.ops import array_ops, math_ops, random_ops
 
-_HALF_FLOATS = (dtypes.float16, dtypes.bfloat16, dtypes.float32, dtypes.float64)
-
 
 def _features(features, name="features"):
     return convert_to_tensor(features, name=name)
@@ -40,9 +38,19 @@ def _features(features, name="features"):
 # ---------------------------------------------------------------------------
 # Activations.
 
+def _zeros_tied_to(x):
+    """Zeros that depend on `x` as a float (derivative 0), for the masked-off entries.
+
+    TF's ReluGrad/Relu6Grad/LeakyReluGrad kernels take the features, so the
+    gradient of their gradient is zeros, not None; tf.gradients reads that
+    dependence from the float values (a boolean mask alone would not connect).
+    """
+    return jnp.where(jnp.isfinite(x), x, jnp.zeros_like(x)) * jnp.zeros((), x.dtype)
+
+
 def _relu_rule(inputs, out, g):
     (x,) = inputs
-    return (jnp.where(x > 0, g, jnp.zeros_like(g)),)  # TF: 0 at x == 0
+    return (jnp.where(x > 0, g, _zeros_tied_to(x)),)  # TF: 0 at x == 0
 
 
 RELU = def_op("Relu", lambda features: jnp.maximum(features, 0).astype(features.dtype),
@@ -57,7 +65,7 @@ def relu(features, name=None):
 
 def _relu6_rule(inputs, out, g):
     (x,) = inputs
-    return (jnp.where((x > 0) & (x < 6), g, jnp.zeros_like(g)),)  # TF: 0 at 0 and at 6
+    return (jnp.where((x > 0) & (x < 6), g, _zeros_tied_to(x)),)  # TF: 0 at 0 and at 6
 
 
 RELU6 = def_op("Relu6", lambda features: jnp.clip(features, 0, 6).astype(features.dtype),
@@ -109,7 +117,8 @@ def _leaky_relu_lowering(features, *, alpha):
 
 def _leaky_relu_rule(inputs, out, g, *, alpha):
     (x,) = inputs
-    return (jnp.where(x > 0, g, g * jnp.asarray(alpha, g.dtype)),)  # TF: alpha at 0
+    # TF: alpha at 0
+    return (jnp.where(x > 0, g, g * jnp.asarray(alpha, g.dtype) + _zeros_tied_to(x)),)
 
 
 LEAKY_RELU = def_op("LeakyRelu", _leaky_relu_lowering, "features: T", T=FLOATING,
@@ -217,7 +226,9 @@ def _softmax_xent_rule(inputs, outs, cts):
     # TF's _SoftmaxCrossEntropyWithLogitsGrad: d/dlogits = g * (softmax - labels)
     # (the op's second output), not g * (softmax * sum(labels) - labels).
     features, labels = inputs
-    _, backprop = outs
+    # The op's own output (not the residual): TF differentiates it with this rule
+    # again, so a second derivative sends nothing from `backprop` to the labels.
+    _, backprop = SOFTMAX_XENT.call_raw([features, labels], None, {})
     g_loss, g_backprop = cts
     softmax_ = jax.nn.softmax(features, axis=-1)
     g = g_loss[..., None] * backprop
@@ -226,7 +237,7 @@ def _softmax_xent_rule(inputs, outs, cts):
 
 
 SOFTMAX_XENT = def_op("SoftmaxCrossEntropyWithLogits", _softmax_xent_lowering,
-                      "features: T, labels: T", T=_HALF_FLOATS, vjp=_softmax_xent_rule)
+                      "features: T, labels: T", T=FLOATING, vjp=_softmax_xent_rule)
 
 
 def _move_axis_last(x, axis):
@@ -280,7 +291,7 @@ def _sparse_xent_lowering(features, labels):
 
 
 SPARSE_SOFTMAX_XENT = def_op("SparseSoftmaxCrossEntropyWithLogits", _sparse_xent_lowering,
-                             "features: T, labels: Tlabels", T=_HALF_FLOATS,
+                             "features: T, labels: Tlabels", T=FLOATING,
                              Tlabels=(dtypes.int32, dtypes.int64))
 
 
@@ -360,7 +371,7 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
             name=scope)
 
 
-L2_LOSS = def_op("L2Loss", lambda t: jnp.sum(t * t) / 2, "t: T", T=_HALF_FLOATS)
+L2_LOSS = def_op("L2Loss", lambda t: jnp.sum(t * t) / 2, "t: T", T=FLOATING)
 
 
 @public(L2_LOSS)
@@ -490,8 +501,8 @@ def _conv(x, w, *, strides, padding, explicit_paddings, data_format, dilations):
 
 
 CONV2D = def_op("Conv2D", _conv, "input: T, filter: T",
-                T=_HALF_FLOATS + (dtypes.int32,))
-CONV3D = def_op("Conv3D", _conv, "input: T, filter: T", T=_HALF_FLOATS)
+                T=FLOATING + (dtypes.int32,))
+CONV3D = def_op("Conv3D", _conv, "input: T, filter: T", T=FLOATING)
 
 
 def _conv_attrs(n, strides, padding, data_format, dilations):
@@ -602,7 +613,7 @@ def _conv2d_backprop_input_lowering(filter, out_backprop, *, input_sizes, **conv
 
 
 CONV2D_BACKPROP_INPUT = def_op("Conv2DBackpropInput", _conv2d_backprop_input_lowering,
-                               "filter: T, out_backprop: T", T=_HALF_FLOATS + (dtypes.int32,))
+                               "filter: T, out_backprop: T", T=FLOATING + (dtypes.int32,))
 
 
 @public(CONV2D_BACKPROP_INPUT)
@@ -640,7 +651,7 @@ def _depthwise_lowering(input, filter, **conv_attrs):  # noqa: A002
 
 
 DEPTHWISE_CONV2D = def_op("DepthwiseConv2dNative", _depthwise_lowering, "input: T, filter: T",
-                          T=_HALF_FLOATS)
+                          T=FLOATING)
 
 
 @public(DEPTHWISE_CONV2D)
@@ -669,32 +680,40 @@ def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilation
 # ---------------------------------------------------------------------------
 # Pooling.
 
-def _max_pool_lowering(input, *, ksize, strides, padding, data_format):  # noqa: A002
-    init = -jnp.inf if jnp.issubdtype(input.dtype, jnp.floating) else jnp.iinfo(input.dtype).min
-    return lax.reduce_window(input, jnp.asarray(init, input.dtype), lax.max, ksize, strides,
-                             padding)
+def _max_pool_lowering(input, *, ksize, strides, padding, data_format,  # noqa: A002
+                       explicit_paddings=()):
+    if padding == "EXPLICIT":
+        padding = [tuple(explicit_paddings[i:i + 2]) for i in range(0, len(explicit_paddings), 2)]
+    # numpy (concrete) init values, so that JAX picks its differentiable max/add windows
+    init = -np.inf if jnp.issubdtype(input.dtype, jnp.floating) else jnp.iinfo(input.dtype).min
+    return lax.reduce_window(input, np.array(init, input.dtype), lax.max, ksize, strides, padding)
 
 
 def _avg_pool_lowering(value, *, ksize, strides, padding, data_format):
-    total = lax.reduce_window(value, jnp.asarray(0, value.dtype), lax.add, ksize, strides, padding)
+    total = lax.reduce_window(value, np.array(0, value.dtype), lax.add, ksize, strides, padding)
     if padding == "VALID":
         return total / jnp.asarray(np.prod(ksize), value.dtype)
-    # TF divides by the number of inputs in the window, padding excluded.
-    count = lax.reduce_window(np.ones(value.shape, np.float32), np.float32(0), lax.add, ksize,
-                              strides, padding)
+    # TF divides by the number of inputs in the window, padding excluded; the count
+    # only varies along windowed dims (static), so other dims (maybe unknown) are 1.
+    ones = np.ones([1 if k == 1 and s == 1 else d for d, k, s in zip(value.shape, ksize, strides)],
+                   np.float32)
+    count = lax.reduce_window(ones, np.float32(0), lax.add, ksize, strides, padding)
     return total / count.astype(value.dtype)
 
 
 _MAX_POOL_TYPES = REAL_NUMERIC
 MAX_POOL = def_op("MaxPool", _max_pool_lowering, "input: T", T=_MAX_POOL_TYPES)
-MAX_POOL_3D = def_op("MaxPool3D", _max_pool_lowering, "input: T", T=_HALF_FLOATS)
-AVG_POOL = def_op("AvgPool", _avg_pool_lowering, "value: T", T=_HALF_FLOATS)
-AVG_POOL_3D = def_op("AvgPool3D", _avg_pool_lowering, "input: T", T=_HALF_FLOATS)
+MAX_POOL_3D = def_op("MaxPool3D", _max_pool_lowering, "input: T", T=FLOATING)
+AVG_POOL = def_op("AvgPool", _avg_pool_lowering, "value: T", T=FLOATING)
+AVG_POOL_3D = def_op("AvgPool3D", _avg_pool_lowering, "input: T", T=FLOATING)
 
 
 def _pool(opdef, x, n, ksize, strides, padding, data_format, scope):
     _check_format(data_format, n)
-    if not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
+    explicit = ()
+    if opdef is MAX_POOL and not isinstance(padding, str):
+        padding, explicit = _padding_attrs(padding, n, data_format)  # TF: MaxPool only
+    elif not isinstance(padding, str) or padding.upper() not in ("SAME", "VALID"):
         raise ValueError(f"`padding` must be 'SAME' or 'VALID' for pooling, got {padding!r}.")
     channel_index = 1 if _channels_first(data_format) else n + 1
     ksize = _get_sequence(ksize, n, channel_index, "ksize")
@@ -704,6 +723,14 @@ def _pool(opdef, x, n, ksize, strides, padding, data_format, scope):
         raise ValueError("Pooling is not yet supported on the batch or depth dimension.")
     attrs = {"ksize": tuple(ksize), "strides": tuple(strides), "padding": padding.upper(),
              "data_format": data_format}
+    if explicit:
+        for i, k in enumerate(ksize):
+            lo, hi = explicit[2 * i:2 * i + 2]
+            if lo >= k or hi >= k:
+                side, pad = ("Left", lo) if lo >= k else ("Right", hi)
+                raise ValueError(f"{side} padding {pad} needs to be smaller than the window "
+                                 f"size {k}")
+        attrs["explicit_paddings"] = explicit
     return apply_op(opdef, [x], attrs, name=scope)
 
 
@@ -720,6 +747,9 @@ def _pool1d(opdef, default_name, input, ksize, strides, padding, data_format, na
         strides = _get_sequence(strides, 1, ch, "strides")
         ksize = ksize[:expand] + [1] + ksize[expand:]
         strides = strides[:expand] + [1] + strides[expand:]
+        if not isinstance(padding, str):
+            pads = [list(p) for p in np.asarray(static_value(padding, "padding")).tolist()]
+            padding = pads[:expand] + [[0, 0]] + pads[expand:]
         x = array_ops.expand_dims(x, expand)
         out = _pool(opdef, x, 2, ksize, strides, padding, fmt, scope or opdef.type)
         return array_ops.squeeze(out, [expand])
@@ -851,12 +881,12 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
 def _lrn_lowering(input, *, depth_radius, bias, alpha, beta):  # noqa: A002
     window = (1,) * (input.ndim - 1) + (2 * depth_radius + 1,)
     pads = ((0, 0),) * (input.ndim - 1) + ((depth_radius, depth_radius),)
-    sqr_sum = lax.reduce_window(input * input, jnp.asarray(0, input.dtype), lax.add, window,
+    sqr_sum = lax.reduce_window(input * input, np.array(0, input.dtype), lax.add, window,
                                 (1,) * input.ndim, pads)
     return input / (bias + alpha * sqr_sum) ** beta
 
 
-LRN = def_op("LRN", _lrn_lowering, "input: T", T=_HALF_FLOATS)
+LRN = def_op("LRN", _lrn_lowering, "input: T", T=FLOATING)
 
 
 @public(LRN)
@@ -886,7 +916,8 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
 
     TF's ops: x * scale, RandomUniform of `noise_shape` (default x's shape;
     None entries take x's dims), GreaterEqual(noise, rate), SelectV2. The
-    mask is seeded like every random op (see random_ops).
+    mask is seeded like every random op (see random_ops). The noise shape
+    must be known when the graph is built (ValueError otherwise).
     """
     is_rate_number = isinstance(rate, numbers.Real)
     if is_rate_number and (rate < 0 or rate >= 1):
@@ -911,6 +942,10 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
                 rate = math_ops.cast(rate, x.dtype, name="rate")
             ret = math_ops.truediv(x, 1 - rate)
         shape = x.shape.as_list()
+        if noise_shape is None and not x.shape.is_fully_defined():
+            raise ValueError(f"tf.nn.dropout needs the shape of `x` when the graph is built (XLA "
+                             f"draws a static number of values); got {x.shape}. Trace it "
+                             "with concrete shapes (no None dims in the input_signature).")
         if noise_shape is None:
             noise = shape
         else:

@@ -25,12 +25,12 @@ times that op has run before: key = fold_in(fold_in(key(seed), seed2), count)
     re-evaluation inside `tf.gradients` included) sees the same values, and a
     new trace - a fresh program - starts again from 0, as TF's (A1, A2 | A1, A2);
   * in a TF-1 graph run by a Session (no per-call inputs), the counter is read
-    and advanced by a host callback each time the compiled graph runs.
+    and advanced by a host callback (a RandomOpCounter op) each time the
+    compiled graph runs; unlike TF, a new Session does not restart it.
 The ops are stateful (never constant-folded) and not differentiable, as TF's.
 """
 
 import random as _py_random
-import threading
 
 import jax
 import jax.numpy as jnp
@@ -51,8 +51,8 @@ DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2 ** 31 - 1
 
 
-class _GlobalSeed(threading.local):
-    """The eager context's seed state (TF keeps it on the eager context)."""
+class _GlobalSeed:
+    """The eager context's seed state (TF keeps it on its process-wide eager context)."""
 
     def __init__(self):
         self.seed = None

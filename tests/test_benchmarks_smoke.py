@@ -1,0 +1,19 @@
+"""The benchmark script runs (tiny sizes) and reports its ratios; no timing is judged here."""
+
+import os
+import subprocess
+import sys
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_core.py")
+
+
+def test_bench_core_quick_runs_and_prints_ratios():
+    out = subprocess.run([sys.executable, SCRIPT, "--quick", "--no-tf"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    text = out.stdout
+    for section in ("[1] MLP forward", "[2] Per-call overhead", "[3] Tracing + lowering"):
+        assert section in text
+    rows = [line for line in text.splitlines() if line.endswith(("| PASS |", "| FAIL |"))]
+    assert len(rows) == 4, text
+    assert text.count("-> ratio ") == 3
