@@ -768,6 +768,16 @@ def _pool_nd(kind, input, ksize, strides, padding, data_format, name):  # noqa: 
     return fn(x, ksize, strides, padding, data_format=data_format, name=name)
 
 
+def _pool_fixed_rank(opdef, n_spatial, fn_name, scope_name, op_name, input, input_name,  # noqa: A002
+                     ksize, strides, padding, data_format, name):
+    """The 2-D and 3-D pooling wrappers: TF's scope and op names, and a rank check."""
+    with op_scope(name, scope_name) as scope:
+        x = convert_to_tensor(input, name=input_name)
+        _check_rank(x, n_spatial + 2, "input", fn_name)
+        return _pool(opdef, x, n_spatial, ksize, strides, padding, data_format,
+                     scope or op_name)
+
+
 @public(MAX_POOL)
 def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  # noqa: A002
     """1-D max pooling, as `tf.nn.max_pool1d` (ExpandDims, MaxPool, Squeeze)."""
@@ -777,21 +787,15 @@ def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  #
 @public(MAX_POOL)
 def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
     """2-D max pooling, as `tf.nn.max_pool2d`; ties send the gradient to the first max, as TF."""
-    with op_scope(name, "MaxPool2d") as scope:
-        x = convert_to_tensor(input, name="input")
-        _check_rank(x, 4, "input", "max_pool2d")
-        return _pool(MAX_POOL, x, 2, ksize, strides, padding, data_format or "NHWC",
-                     scope or "MaxPool")
+    return _pool_fixed_rank(MAX_POOL, 2, "max_pool2d", "MaxPool2d", "MaxPool", input, "input",
+                            ksize, strides, padding, data_format or "NHWC", name)
 
 
 @public(MAX_POOL_3D)
 def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
     """3-D max pooling, as `tf.nn.max_pool3d`."""
-    with op_scope(name, "MaxPool3D") as scope:
-        x = convert_to_tensor(input, name="input")
-        _check_rank(x, 5, "input", "max_pool3d")
-        return _pool(MAX_POOL_3D, x, 3, ksize, strides, padding, data_format or "NDHWC",
-                     scope or "MaxPool3D")
+    return _pool_fixed_rank(MAX_POOL_3D, 3, "max_pool3d", "MaxPool3D", "MaxPool3D", input,
+                            "input", ksize, strides, padding, data_format or "NDHWC", name)
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
@@ -809,21 +813,15 @@ def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):  #
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):  # noqa: A002
     """2-D average pooling, as `tf.nn.avg_pool2d`; with SAME padding each window is
     averaged over its inputs only, padding excluded, as TF."""
-    with op_scope(name, "AvgPool2D") as scope:
-        x = convert_to_tensor(input, name="value")
-        _check_rank(x, 4, "input", "avg_pool2d")
-        return _pool(AVG_POOL, x, 2, ksize, strides, padding, data_format or "NHWC",
-                     scope or "AvgPool")
+    return _pool_fixed_rank(AVG_POOL, 2, "avg_pool2d", "AvgPool2D", "AvgPool", input, "value",
+                            ksize, strides, padding, data_format or "NHWC", name)
 
 
 @public(AVG_POOL_3D)
 def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):  # noqa: A002
     """3-D average pooling, as `tf.nn.avg_pool3d`."""
-    with op_scope(name, "AvgPool3D") as scope:
-        x = convert_to_tensor(input, name="input")
-        _check_rank(x, 5, "input", "avg_pool3d")
-        return _pool(AVG_POOL_3D, x, 3, ksize, strides, padding, data_format or "NDHWC",
-                     scope or "AvgPool3D")
+    return _pool_fixed_rank(AVG_POOL_3D, 3, "avg_pool3d", "AvgPool3D", "AvgPool3D", input,
+                            "input", ksize, strides, padding, data_format or "NDHWC", name)
 
 
 def avg_pool(input, ksize, strides, padding, data_format=None, name=None):  # noqa: A002
