@@ -120,17 +120,19 @@ def _topk_ref(k):
 
 
 def _cumulative(fn, identity, axis, exclusive, reverse):
+    """The reference scans the whole axis, then shifts the *result* by one for `exclusive`
+    (the lowering shifts the input instead), so the two are written independently."""
     def ref(x):
-        x = jnp.asarray(x)
+        x = jnp.moveaxis(jnp.asarray(x), axis, 0)
         if reverse:
-            x = jnp.flip(x, axis)
+            x = x[::-1]
+        out = fn(x, axis=0)
         if exclusive:
-            pad = [(0, 0)] * x.ndim
-            pad[axis] = (1, 0)
-            x = jnp.pad(x, pad, constant_values=identity)
-            x = jax.lax.slice_in_dim(x, 0, x.shape[axis] - 1, axis=axis)
-        out = fn(x, axis=axis)
-        return jnp.flip(out, axis) if reverse else out
+            first = jnp.full((1,) + out.shape[1:], identity, out.dtype)
+            out = jnp.concatenate([first, out[:-1]], axis=0)
+        if reverse:
+            out = out[::-1]
+        return jnp.moveaxis(out, 0, axis)
     return ref
 
 

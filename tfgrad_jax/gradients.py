@@ -362,7 +362,7 @@ def _build_function_gradient(op, fn, graph):
 # ---------------------------------------------------------------------------
 # tf.gradients.
 
-def _as_list(value, what):
+def _as_list(value):
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -510,8 +510,8 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
     and y has no gradient, decided when the graph is built.
     """
     graph = graph_mod.current_graph_or_none()
-    ys_list = _as_list(ys, "ys")
-    xs_list = _as_list(xs, "xs")
+    ys_list = _as_list(ys)
+    xs_list = _as_list(xs)
     if graph is None:
         symbolic = [t for t in ys_list + xs_list if isinstance(t, SymbolicTensor)]
         if not symbolic:
@@ -522,13 +522,13 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
     if aggregation_method not in [None] + _ACCEPTED_AGGREGATION:
         raise ValueError(f"Invalid `aggregation_method` specified {aggregation_method}. "
                          f"Accepted values are {_ACCEPTED_AGGREGATION}.")
-    grad_ys_list = _as_list(grad_ys, "grad_ys")
+    grad_ys_list = _as_list(grad_ys)
     if grad_ys is None:
         grad_ys_list = [None] * len(ys_list)
     if len(grad_ys_list) != len(ys_list):
         raise ValueError(f"Length mismatch. Passed {len(grad_ys_list)} grad_ys for "
                          f"{len(ys_list)} ys")
-    stop_list = _as_list(stop_gradients, "stop_gradients")
+    stop_list = _as_list(stop_gradients)
 
     with graph.as_default(), graph.name_scope(name or "gradients"):
         ys_t = [_to_graph_tensor(y, graph, "ys") for y in ys_list]
@@ -722,7 +722,7 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
     gradient (as TF's loop does), stacked and reshaped.
     """
     from tfgrad_jax.ops import array_ops
-    xs_list = _as_list(xs, "xs")
+    xs_list = _as_list(xs)
     graph = graph_mod.current_graph_or_none()
     if graph is None:
         raise RuntimeError("tf.gradients is not supported when eager execution is enabled. "

@@ -23,7 +23,7 @@ from tfgrad_jax.gradients import gradients as _gradients
 
 __all__ = ["Graph", "Session", "get_default_graph", "reset_default_graph", "placeholder",
            "gradients", "disable_eager_execution", "enable_eager_execution",
-           "get_default_session"]
+           "get_default_session", "InteractiveSession", "Tensor"]
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
@@ -165,4 +165,3 @@ def _numpy_value(array):
 
 
 InteractiveSession = Session
-Tensor = Tensor

@@ -76,8 +76,3 @@ class IndexedSlices:
     def __repr__(self):
         return (f"IndexedSlices(indices={self._indices!r}, values={self._values!r}, "
                 f"dense_shape={self._dense_shape!r})")
-
-
-def is_indexed_slices(x):
-    return isinstance(x, IndexedSlices)
-

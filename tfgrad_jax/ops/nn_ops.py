@@ -921,7 +921,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     if is_rate_number and (rate < 0 or rate >= 1):
         raise ValueError(f"`rate` must be a scalar tensor or a float in the range [0, 1). "
                          f"Received: rate={rate}")
-    with op_scope(name, "dropout") as scope:
+    with op_scope(name, "dropout"):
         x = convert_to_tensor(x, name="x")
         if not x.dtype.is_floating:
             raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled. "
