@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import tfgrad_jax as tf
-from tfgrad_jax import lowering
+from tfgrad_jax.framework import lowering
 
 A = np.array([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], np.float32)
 B = np.array([[0.5, 2.0, -1.0], [3.0, -0.5, 4.0]], np.float32)

@@ -127,7 +127,7 @@ def test_64_bit_values_are_not_downcast(graph_mode):
                 tf.constant(np.float64(1e-200)) * 1e-10, tf.constant(1.0, tf.float64) / 3.0)
 
     if graph_mode:
-        from tfgrad_jax import lowering
+        from tfgrad_jax.framework import lowering
         with tf.Graph().as_default():
             outs = build()
         values = lowering.lower([], list(outs))()

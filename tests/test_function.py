@@ -314,18 +314,38 @@ def test_inside_function_is_graph_mode():
     assert tf.executing_eagerly()
 
 
-def test_nested_tf_function_is_inlined():
-    # Here (unlike TF's PartitionedCall op) an inner tf.function is inlined into the
-    # caller's graph, so gradients flow through its ops like any others.
+def test_nested_tf_function_is_a_partitioned_call_with_its_own_trace():
+    # TF: an inner tf.function is called through one PartitionedCall op carrying its
+    # graph; the inner function is traced once per signature, also across retraces of
+    # the outer one (TF 2.21: tracing counts 1 after outer traces of two shapes).
     @tf.function
     def inner(x):
         return x * 3.0
 
     @tf.function
     def outer(x):
-        return inner(x) + 1.0
+        return inner(tf.constant(2.0)) + tf.reduce_sum(x)
 
-    assert float(outer(tf.constant(2.0))) == 7.0
-    cf = outer.get_concrete_function(tf.constant(2.0))
-    assert [op.type for op in cf.graph.get_operations()] == [
-        "Placeholder", "Const", "Mul", "Const", "AddV2"]
+    assert float(outer(tf.constant([1.0]))) == 7.0
+    assert float(outer(tf.constant([1.0, 2.0]))) == 9.0
+    assert inner.experimental_get_tracing_count() == 1
+    assert outer.experimental_get_tracing_count() == 2
+    cf = outer.get_concrete_function(tf.constant([2.0]))
+    types = [op.type for op in cf.graph.get_operations()]
+    assert types == ["Placeholder", "Const", "PartitionedCall", "Sum", "AddV2"]
+    call = cf.graph.get_operations()[2]
+    assert [op.type for op in call.get_attr("f").get_operations()] == [
+        "Placeholder", "Const", "Mul"]
+
+
+def test_gradient_through_a_nested_tf_function():
+    # TF: tf.gradients sees through a PartitionedCall (TF 2.21: d(inner(x))/dx = 2x).
+    @tf.function
+    def inner(x):
+        return x * x
+
+    @tf.function
+    def outer(x):
+        return tf.gradients(inner(x), x)[0]
+
+    assert float(outer(tf.constant(3.0))) == 6.0

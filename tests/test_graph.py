@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tfgrad_jax as tf
-from tfgrad_jax import lowering
+from tfgrad_jax.framework import lowering
 
 
 def run(*tensors):

@@ -1,7 +1,9 @@
 """The op table: every declared op type checked against numpy/JAX and TF's gradients.
 
-Rows come from tests/op_rows_math.py (tf.math and array ops) and, when
-present, tests/op_rows_nn.py (tf.nn, tf.linalg, tf.random). Each row runs
+Rows come from tests/op_rows_math.py (tf.math and array ops), tests/op_rows_nn.py
+(tf.nn, tf.linalg, tf.random), tests/op_rows_control_flow.py (cond, switch_case,
+while_loop, nested tf.function calls) and tests/op_rows_functional.py (map_fn, scan,
+foldl/foldr, vectorized_map). Each row runs
 through the one checker in tests/op_spec.py: values eagerly and in
 tf.function, gradients in float64 against jax.grad and finite differences.
 TF's own gradient values at ties, kinks and zeros (tests/tf_gradient_cases.py)
@@ -19,7 +21,7 @@ from op_spec import check_gradients, check_values
 import tf_gradient_cases
 
 ROWS = []
-for _module in ("op_rows_math", "op_rows_nn"):
+for _module in ("op_rows_math", "op_rows_nn", "op_rows_control_flow", "op_rows_functional"):
     try:
         ROWS += importlib.import_module(_module).ROWS
     except ModuleNotFoundError as e:
@@ -30,6 +32,8 @@ for _module in ("op_rows_math", "op_rows_nn"):
 EXEMPT = {
     "Placeholder",       # the inputs of every tf.function row; tests/test_graph.py
     "SymbolicGradient",  # the op tf.gradients adds; every gradient row, tests/test_gradients.py
+    "CallWithGradient",  # a registered gradient inside a SymbolicGradient; tests/test_gradients.py
+    "Assert",            # no outputs; tests/test_control_flow.py (tf.case, tf.debugging.Assert)
 }
 
 

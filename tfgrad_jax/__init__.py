@@ -28,9 +28,14 @@ from tfgrad_jax.gradients import (AggregationMethod, NotDifferentiable, Register
                                   UnconnectedGradients, custom_gradient, gradients, hessians,
                                   no_gradient)
 from tfgrad_jax.device import device
+from tfgrad_jax.ops.check_ops import Assert
+from tfgrad_jax.ops.control_flow_ops import case, cond, switch_case, while_loop
+from tfgrad_jax.ops.functional_ops import foldl, foldr, map_fn, scan, vectorized_map
 from tfgrad_jax.op_catalog import list_ops
+from tfgrad_jax import autograph
 from tfgrad_jax import compat
 from tfgrad_jax import config
+from tfgrad_jax import debugging
 from tfgrad_jax import math
 from tfgrad_jax import nn
 from tfgrad_jax import linalg

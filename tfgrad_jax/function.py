@@ -7,8 +7,13 @@ graph is lowered once into a JAX function and compiled with `jax.jit`, which
 caches the XLA executable: a second call neither retraces nor re-lowers.
 
 Called while another graph is being built (a tf.function inside a
-tf.function, or inside `tf.Graph().as_default()`), the Python function is
-inlined into that graph, so gradients flow through it like any other op.
+tf.function, or inside `tf.Graph().as_default()`), the function is traced
+into its own FuncGraph (cached, with its own tracing count, as in TF) and
+called through one `PartitionedCall` op, which carries that graph. Its
+lowering lowers the called graph in place; tf.gradients sees through it.
+A trace that captured only values (eager tensors, random counters) is
+reused by every graph that calls the function; one that captured a tensor
+of the calling graph is kept on that graph.
 """
 
 import functools
@@ -20,56 +25,17 @@ import jax
 import numpy as np
 from jax import export as jax_export
 
-from tfgrad_jax import lowering
+from tfgrad_jax.framework import lowering
 from tfgrad_jax.framework import dtypes, nest
 from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.func_graph import FuncGraph, is_stateful
 from tfgrad_jax.framework.indexed_slices import IndexedSlices
-from tfgrad_jax.framework.op_def import make_placeholder
+from tfgrad_jax.framework.op_def import (apply_op, def_op, inaccessible_tensor_error,
+                                         make_placeholder)
+from tfgrad_jax.framework.program import Program
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.framework.tensor_spec import TensorSpec
-
-
-class FuncGraph(graph_mod.Graph):
-    """The graph of a traced function: `inputs` (placeholders), `outputs`, `captures`.
-
-    An eager tensor used inside the function is captured as an extra
-    placeholder whose value is passed on every call (as TF captures it).
-    """
-
-    building_function = True
-
-    def __init__(self, name, outer_graph=None):
-        super().__init__()
-        self.name = name
-        self.outer_graph = outer_graph
-        self.inputs = []
-        self.outputs = []
-        self.structured_outputs = None
-        self._captures = {}  # id(external) -> (external, placeholder)
-
-    def capture(self, tensor):
-        entry = self._captures.get(id(tensor))
-        if entry is not None:
-            return entry[1]
-        with self.name_scope(None):
-            placeholder = make_placeholder(
-                self, tensor.dtype, jax.ShapeDtypeStruct(tuple(tensor.shape), tensor.dtype.as_numpy_dtype),
-                "Placeholder", tensor.shape)
-        self._captures[id(tensor)] = (tensor, placeholder)
-        return placeholder
-
-    @property
-    def captures(self):
-        return [(ext, ph) for ext, ph in self._captures.values()]
-
-    @property
-    def external_captures(self):
-        return [ext for ext, _ in self._captures.values()]
-
-    @property
-    def internal_captures(self):
-        return [ph for _, ph in self._captures.values()]
 
 
 class ConcreteFunction:
@@ -94,7 +60,11 @@ class ConcreteFunction:
         self._captured = graph.external_captures
         self._all_inputs = graph.inputs + graph.internal_captures
         self.lowering_count = 0
-        self._lowered = lowering.lower(self._all_inputs, self._output_tensors)
+        # Ops without outputs that act (an Assert) run on every call, as TF's automatic
+        # control dependencies make them.
+        effects = [op for op in graph.get_operations() if op._opdef.is_stateful and
+                   not op._outputs]
+        self._lowered = lowering.lower(self._all_inputs, self._output_tensors, effects)
         lowered = self._lowered
 
         def jax_function(*arrays):
@@ -102,7 +72,7 @@ class ConcreteFunction:
             return lowered(*arrays)
 
         self._jax_function = jax_function
-        self._jitted = jax.jit(jax_function)
+        self._program = Program(jax_function)
 
     @property
     def inputs(self):
@@ -127,7 +97,7 @@ class ConcreteFunction:
     def _call_flat(self, arrays):
         if self._captured:
             arrays = list(arrays) + self._capture_values()
-        results = self._jitted(*arrays)
+        results = self._program(*arrays)
         if self._single_output:  # the common case, without a pass over the structure
             return EagerTensor(results[0], self._output_dtypes[0])
         it = iter(EagerTensor(v, d) for v, d in zip(results, self._output_dtypes))
@@ -161,11 +131,11 @@ class ConcreteFunction:
 
     def as_hlo_text(self, *args):
         """The StableHLO module handed to XLA, before optimisation."""
-        return self._jitted.lower(*self._abstract_inputs(args)).as_text()
+        return self._program.lower(*self._abstract_inputs(args)).as_text()
 
     def compiled_hlo_text(self, *args):
         """The HLO XLA runs after optimisation (needs concrete shapes for None dims)."""
-        return self._jitted.lower(*self._abstract_inputs(args)).compile().as_text()
+        return self._program.lower(*self._abstract_inputs(args)).compile().as_text()
 
     def pretty_printed_signature(self):
         ins = ", ".join(f"{ph.op.name}: {ph.dtype.name}{list(ph.shape) if ph.shape.rank is not None else '*'}"
@@ -242,7 +212,10 @@ def _placeholders_for(structure, graph, names, symbolic_scope):
     counter = {}
 
     def make(leaf, base):
-        if isinstance(leaf, TensorSpec):
+        aval = None
+        if isinstance(leaf, SymbolicTensor):  # a call from another graph
+            dtype, shape, aval = leaf.dtype, leaf.shape, leaf._aval
+        elif isinstance(leaf, TensorSpec):
             dtype, shape = leaf.dtype, leaf.shape
         elif isinstance(leaf, (EagerTensor, np.ndarray, np.generic)):
             dtype = leaf.dtype if isinstance(leaf, EagerTensor) else dtypes.as_dtype(leaf.dtype)
@@ -255,13 +228,15 @@ def _placeholders_for(structure, graph, names, symbolic_scope):
         if shape.rank is None:
             raise ValueError(f"Argument {base!r}: a TensorSpec of unknown rank cannot be "
                              "traced (XLA needs the rank); give the rank with None dims.")
-        if shape.is_fully_defined():
-            dims = tuple(shape.as_list())
-        else:
-            text = ", ".join(f"d{next(_scope_counter)}" if d is None else str(d) for d in shape)
-            dims = jax_export.symbolic_shape(text, scope=symbolic_scope)
-        placeholder = make_placeholder(graph, dtype, jax.ShapeDtypeStruct(dims, dtype.as_numpy_dtype),
-                                       name, shape)
+        if aval is None:
+            if shape.is_fully_defined():
+                dims = tuple(shape.as_list())
+            else:
+                text = ", ".join(f"d{next(_scope_counter)}" if d is None else str(d)
+                                 for d in shape)
+                dims = jax_export.symbolic_shape(text, scope=symbolic_scope)
+            aval = jax.ShapeDtypeStruct(dims, dtype.as_numpy_dtype)
+        placeholder = make_placeholder(graph, dtype, aval, name, shape)
         graph.inputs.append(placeholder)
         return placeholder
 
@@ -282,12 +257,14 @@ class Function:
     def __init__(self, python_function, input_signature=None, autograph=True,
                  jit_compile=None, reduce_retracing=False, name=None, **legacy_options):
         self._python_function = python_function
+        self._autograph = autograph
         self._name = name or getattr(python_function, "__name__", "function")
         self._input_signature = (None if input_signature is None else
                                  _check_input_signature(input_signature))
         self._jit_compile = jit_compile
         self._reduce_retracing = reduce_retracing
         self._cache = {}
+        self._graph_traces = {}  # traces used by other graphs (PartitionedCall)
         self._tracing_count = 0
         self._descriptor_cache = weakref.WeakKeyDictionary()
         try:
@@ -317,7 +294,8 @@ class Function:
             bound = None
         if bound is None:
             bound = Function(self._python_function.__get__(instance, owner),
-                             self._input_signature, jit_compile=self._jit_compile,
+                             self._input_signature, autograph=self._autograph,
+                             jit_compile=self._jit_compile,
                              name=self._name)
             try:
                 self._descriptor_cache[instance] = bound
@@ -350,8 +328,7 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         if not graph_mod.executing_eagerly():
-            # Being traced into another graph: inline the Python function.
-            return self._python_function(*args, **kwargs)
+            return self._call_in_graph(args, kwargs)
         if self._input_signature is not None:
             concrete, arrays = self._signature_call(args, kwargs)
         else:
@@ -407,8 +384,13 @@ class Function:
         return concrete, arrays
 
     def _trace(self, args, kwargs):
+        graph, outputs, leaves, input_specs = self._trace_graph(args, kwargs, None)
+        return ConcreteFunction(graph, outputs, leaves, input_specs)
+
+    def _trace_graph(self, args, kwargs, outer_graph):
+        """Traces the Python function into a new FuncGraph; returns it with its outputs."""
         self._tracing_count += 1
-        graph = FuncGraph(self._name, outer_graph=None)
+        graph = FuncGraph(self._name, outer_graph=outer_graph)
         names = self._param_names(len(args), kwargs)
         scope = jax_export.SymbolicScope()
         with graph.as_default():
@@ -418,12 +400,64 @@ class Function:
             call_kwargs = dict(zip(sorted(kwargs), placeheld[len(args):]))
             input_specs = (tuple(_spec_of(a) for a in call_args),
                            {k: _spec_of(v) for k, v in call_kwargs.items()})
-            outputs = self._python_function(*call_args, **call_kwargs)
+            outputs = self._traced_function()(*call_args, **call_kwargs)
             leaves = [_as_output(leaf, graph, self._python_function)
                       for leaf in nest.flatten(outputs)]
             outputs = nest.pack_sequence_as(outputs, leaves)
         graph.structured_outputs = outputs
-        return ConcreteFunction(graph, outputs, leaves, input_specs)
+        graph.outputs = [t for leaf in leaves for t in _leaf_tensors(leaf)]
+        return graph, outputs, leaves, input_specs
+
+    def _call_in_graph(self, args, kwargs):
+        """A call while another graph is built: one PartitionedCall op, as in TF."""
+        graph = graph_mod.current_graph_or_none()
+        args, kwargs = self._canonical_args(args, kwargs)
+        if self._input_signature is not None:
+            args, kwargs, key = self._signature_tensors(args, kwargs), {}, "signature"
+        else:
+            key = _graph_call_key((args, kwargs))
+        traced = self._graph_traces.get(key) or graph._derived.get(("function", self, key))
+        if traced is None:
+            trace_args = tuple(self._input_signature) if key == "signature" else args
+            func_graph, outputs, leaves, _ = self._trace_graph(trace_args, kwargs, graph)
+            traced = (func_graph, outputs, leaves)
+            if func_graph.captures_symbolic_tensors:  # it belongs to this graph
+                graph._derived[("function", self, key)] = traced
+            else:
+                func_graph.detach()
+                self._graph_traces[key] = traced
+        func_graph, outputs, leaves = traced
+        inputs = _tensor_leaves(list(args) + [kwargs[k] for k in sorted(kwargs)])
+        inputs += [root if isinstance(root, Tensor) else graph.capture(root)
+                   for root in func_graph.external_captures]
+        opdef = STATEFUL_PARTITIONED_CALL if is_stateful(func_graph) else PARTITIONED_CALL
+        results = apply_op(opdef, [inputs], {"f": func_graph}, name="PartitionedCall")
+        it = iter(results if func_graph.outputs else ())
+        return nest.pack_sequence_as(outputs, [_rebuild_leaf(leaf, it) for leaf in leaves])
+
+    def _signature_tensors(self, args, kwargs):
+        """Arguments given to a function with an input_signature, as checked tensors."""
+        from tfgrad_jax.framework.op_def import convert_to_tensor
+        if kwargs or len(args) != len(self._input_signature):
+            raise TypeError(f"{self._name}() takes {len(self._input_signature)} positional "
+                            f"tensor arguments (its input_signature), got {len(args)} and "
+                            f"keyword arguments {sorted(kwargs)}.")
+        tensors = []
+        for a, spec in [p for a, spec in zip(args, self._input_signature)
+                        for p in _flatten_up_to(spec, a)]:
+            t = convert_to_tensor(a, dtype=spec.dtype)
+            if not spec.shape.is_compatible_with(t.shape):
+                raise ValueError(f"{self._name}(): argument of shape {t.shape} is not "
+                                 f"compatible with {spec}.")
+            tensors.append(t)
+        return nest.pack_sequence_as(list(self._input_signature), tensors)
+
+    def _traced_function(self):
+        """The Python function to trace: AutoGraph's conversion of it, unless autograph=False."""
+        if not self._autograph:
+            return self._python_function
+        from tfgrad_jax import autograph
+        return autograph.convert(self._python_function)
 
     def get_concrete_function(self, *args, **kwargs):
         """The ConcreteFunction for these arguments (tensors or TensorSpecs), tracing if new."""
@@ -450,6 +484,48 @@ def _spec_of(x):
         return TensorSpec(x.shape, x.dtype, x.op.name)
     return nest.map_structure(lambda v: _spec_of(v) if isinstance(v, SymbolicTensor) else v, x) \
         if nest.is_nested(x) else x
+
+
+def _graph_call_key(x):
+    """The trace key of the arguments of a call made while a graph is built."""
+    if isinstance(x, Tensor):
+        return ("T", tuple(x.shape.as_list()) if x.shape.rank is not None else None,
+                x.dtype.name)
+    if isinstance(x, (np.ndarray, np.generic)):
+        return ("T", x.shape, x.dtype.name)
+    if isinstance(x, (list, tuple)):
+        return (type(x), tuple(_graph_call_key(v) for v in x))
+    if isinstance(x, dict):
+        return (type(x), tuple((k, _graph_call_key(x[k])) for k in sorted(x)))
+    return _Tracer.encode(x, [])
+
+
+def _tensor_leaves(structure):
+    """The tensor leaves of call arguments, in the order `_placeholders_for` visits them."""
+    if isinstance(structure, (list, tuple)) and not isinstance(structure, TensorSpec):
+        return [t for v in structure for t in _tensor_leaves(v)]
+    if isinstance(structure, dict):
+        return [t for k in sorted(structure) for t in _tensor_leaves(structure[k])]
+    if isinstance(structure, (Tensor, np.ndarray, np.generic)):
+        return [structure]
+    return []
+
+
+def _call_lowering(args, *, f):
+    return tuple(lowering.lower_graph(f)(*args))
+
+
+def _call_deps(op, graph_deps):
+    from tfgrad_jax.ops.control_flow_ops import graphs_deps
+    return graphs_deps(op, graph_deps, [op.get_attr("f")], 0)
+
+
+# TF's call of a function from a graph; the stateful form when the function has
+# stateful ops (random numbers), so that it is never constant-folded.
+PARTITIONED_CALL = def_op("PartitionedCall", _call_lowering, "args: N*", graph_attrs=("f",),
+                          deps=_call_deps)
+STATEFUL_PARTITIONED_CALL = def_op("StatefulPartitionedCall", _call_lowering, "args: N*",
+                                   graph_attrs=("f",), deps=_call_deps, stateful=True)
 
 
 def _leaf_tensors(leaf):
@@ -479,6 +555,12 @@ def _as_output(leaf, graph, python_function=None):
         leaf = leaf._as_tensor()
     if isinstance(leaf, EagerTensor):
         return graph.capture(leaf)
+    if isinstance(leaf, graph_mod.Operation):
+        return None  # as TF: an op returned by the function runs, and comes back as None
+    if isinstance(leaf, SymbolicTensor) and leaf.graph is not graph:
+        if not graph_mod.encloses(leaf.graph, graph):
+            raise inaccessible_tensor_error(leaf, graph)
+        return graph.capture(leaf)  # a tensor of the calling graph, returned as it is
     if isinstance(leaf, (SymbolicTensor,)) or leaf is None:
         return leaf
     if isinstance(leaf, Tensor):

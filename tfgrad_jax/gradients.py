@@ -10,33 +10,29 @@ any JAX call:
   * which ops take a gradient function registered with `tf.RegisterGradient`
     (or `Graph.gradient_override_map`, or `tf.custom_gradient`); an input it
     returns None for is not connected through that op,
-  * through an earlier SymbolicGradient op (a gradient of a gradient): only the
-    inputs each of its outputs depends on through float values (its jaxpr).
+  * through an op carrying sub-graphs (tf.cond, tf.while_loop, a called
+    tf.function, an earlier tf.gradients): only the inputs each output depends
+    on, as its declaration works out from its sub-graphs (`_graph_deps`
+    applies this same analysis inside them, recursively).
 
-Then one `SymbolicGradient` op is added to the graph. Its lowering evaluates
-the sub-graph between xs and ys with a zero "probe" added at each x, and
-differentiates with respect to the probes with `jax.vjp`. Adding probes gives
-TF's total derivatives for free: an x that also acts through another x (b = 2a)
-gets both contributions. Its outputs are ordinary graph tensors, so they can
-be used by later ops and differentiated again (`tf.hessians`).
+Then one `SymbolicGradient` op is added to the graph (`gradient_ops`): it
+carries a copy of the ops between xs and ys as a closed FuncGraph and
+differentiates it with `jax.vjp`. Its outputs are ordinary graph tensors, so
+they can be used by later ops and differentiated again (`tf.hessians`).
 """
 
 import enum
 import inspect
 import itertools
-import traceback
 
-import jax
-import jax.numpy as jnp
-from jax import lax
-
-from tfgrad_jax import lowering
+from tfgrad_jax import gradient_ops, gradient_registry
 from tfgrad_jax.framework import dtypes, nest
 from tfgrad_jax.framework import graph as graph_mod
-from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
-                                         convert_to_tensor, def_op, get_opdef, make_placeholder,
-                                         public, registered_opdefs)
+from tfgrad_jax.framework.op_def import AUTODIFF, apply_op, convert_to_tensor, get_opdef, public
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
+from tfgrad_jax.gradient_ops import SYMBOLIC_GRADIENT
+from tfgrad_jax.gradient_registry import NotDifferentiable, RegisterGradient, no_gradient
+from tfgrad_jax.gradient_registry import _GRADIENT_FUNCTIONS  # noqa: F401 (tests reach it here)
 
 
 class UnconnectedGradients(enum.Enum):
@@ -62,301 +58,57 @@ class AggregationMethod:
 _ACCEPTED_AGGREGATION = [AggregationMethod.ADD_N, AggregationMethod.EXPERIMENTAL_TREE,
                          AggregationMethod.EXPERIMENTAL_ACCUMULATE_N]
 
-# ---------------------------------------------------------------------------
-# The registry of TF-style gradient functions: fn(op, *output_grads) -> input grads.
-
-_GRADIENT_FUNCTIONS = {}
-
-
-class RegisterGradient:
-    """Decorator registering `fn(op, *grads)` as the gradient of an op type.
-
-    As `tf.RegisterGradient`. The function builds graph ops and returns one
-    tensor (or None) per op input. Registering a name twice raises KeyError,
-    as does registering a type whose declared ops already have a gradient
-    (use `Graph.gradient_override_map` to replace it for some ops).
-    """
-
-    def __init__(self, op_type):
-        if not isinstance(op_type, str):
-            raise TypeError("op_type must be a string")
-        self._op_type = op_type
-
-    def __call__(self, fn):
-        _register(self._op_type, fn)
-        return fn
-
-
-def _register(op_type, fn):
-    if op_type in _GRADIENT_FUNCTIONS:
-        previous = _GRADIENT_FUNCTIONS[op_type]
-        where = getattr(previous, "_registered_at", "an earlier registration")
-        raise KeyError(f"Registering two gradient with name '{op_type}'! (Previous "
-                       f"registration was in {where})")
-    opdef = registered_opdefs().get(op_type)
-    if opdef is not None and opdef.grad != NO_GRADIENT:
-        raise KeyError(f"Registering two gradient with name '{op_type}'! (Previous "
-                       f"registration was in the declaration of op {op_type})")
-    if fn is not None:
-        try:
-            frame = traceback.extract_stack(limit=4)[0]
-            fn._registered_at = f"{frame.name} {frame.filename}:{frame.lineno}"
-        except (AttributeError, TypeError):
-            pass
-    _GRADIENT_FUNCTIONS[op_type] = fn
-
-
-def no_gradient(op_type):
-    """Declares that ops of `op_type` pass no gradient (as `tf.no_gradient`)."""
-    if not isinstance(op_type, str):
-        raise TypeError("op_type must be a string")
-    _register(op_type, None)
-
-
-NotDifferentiable = no_gradient
-
-
-def _policy(op):
-    """How gradients pass through `op`: ('autodiff'|'function'|'none'|'missing', fn).
-
-    TF's lookup order: the op's override (`gradient_override_map`), then the
-    registry, then (here) the op's own declaration.
-    """
-    override = op._attrs.get("_gradient_op_type")
-    if override is not None:
-        if override not in _GRADIENT_FUNCTIONS:
-            return "missing", None
-        fn = _GRADIENT_FUNCTIONS[override]
-        return ("function", fn) if fn is not None else ("none", None)
-    if op.type in _GRADIENT_FUNCTIONS:
-        fn = _GRADIENT_FUNCTIONS[op.type]
-        return ("function", fn) if fn is not None else ("none", None)
-    grad = op._opdef.grad
-    if grad == NOT_DIFFERENTIABLE:
-        return "none", None
-    if grad == NO_GRADIENT:
-        return "missing", None
-    return "autodiff", None
-
-
-def _missing_gradient_error(op):
-    return LookupError(
-        f"No gradient defined for operation '{op.name}' (op type: {op.type}). In general every "
-        "operation must have an associated `@tf.RegisterGradient` for correct autodiff, which "
-        "this op is lacking. If you want to pretend this operation is a constant in your "
-        "program, you may insert `tf.stop_gradient`.")
-
-
 def _differentiable(t):
     return t.dtype in dtypes.INEXACT
 
 
 # ---------------------------------------------------------------------------
-# The gradient op.
+# Dependencies through ops that carry sub-graphs.
 
-class _GradientPlan:
-    """What one SymbolicGradient op computes (plain data, built on the graph).
+def _op_deps(op):
+    """Per output, {input index: blame} for an op declaring `deps`; None for a plain op.
 
-    `ops`: the ops between xs and ys, in creation order. `external_ids`: ids
-    of the tensors they read from outside (the op's first inputs). `probe_ids`:
-    ids of the connected xs, which get a probe each. `y_ids`: ids of the ys
-    the seeds apply to. `functions`: per op id, the registered gradient graph.
+    A plain op's every output depends on every input. `blame` is None, or an
+    op without a gradient inside the sub-graphs on that input's path to that
+    output (a LookupError if the path is used).
     """
-
-    __slots__ = ("ops", "external_ids", "probe_ids", "probe_avals", "y_ids", "functions",
-                 "gate", "label", "deps", "__weakref__")
-
-    def __repr__(self):
-        return self.label
-
-
-class _FunctionGradient:
-    """A registered gradient function, built once as a graph: its inputs and results."""
-
-    __slots__ = ("op", "grad_inputs", "boundary", "results", "ops")
+    if op._opdef.deps is None:
+        return None
+    deps = op._attrs.get("_gradient_deps")
+    if deps is None:
+        deps = op._attrs["_gradient_deps"] = op._opdef.deps(op, _graph_deps)
+    return deps
 
 
-def _gradient_lowering(inputs, *, plan):
-    n_ext = len(plan.external_ids)
-    externals, seeds = inputs[:n_ext], inputs[n_ext:]
-    probe_ids = plan.probe_ids
-    probe_index = {x: i for i, x in enumerate(probe_ids)}
-
-    def forward(probes, return_xs=False):
-        env = dict(zip(plan.external_ids, externals))
-        for x_id, i in probe_index.items():
-            if x_id in env and probes is not None:  # an x read from outside the sub-graph
-                env[x_id] = env[x_id] + probes[i]
-
-        def call(op, ins):
-            fg = plan.functions.get(op._id)
-            if fg is None:
-                outs = op._opdef.call(ins, op._input_lengths, op._attrs)
-            else:
-                outs = _call_with_function_gradient(fg, ins, env)
-            if probes is not None:
-                outs = tuple(o + probes[probe_index[id(t)]] if id(t) in probe_index else o
-                             for t, o in zip(op._outputs, outs))
-            return outs
-
-        lowering.run_ops(plan.ops, env, call)
-        if return_xs:
-            return [env[x] for x in probe_ids]
-        return [env[y] for y in plan.y_ids]
-
-    # TF's gradient of a complex value is the conjugate of JAX's cotangent.
-    seeds = [jnp.conj(s) if jnp.iscomplexobj(s) else s for s in seeds]
-    if all(isinstance(d, int) for shape, _ in plan.probe_avals for d in shape):
-        probes = [jnp.zeros(shape, dtype) for shape, dtype in plan.probe_avals]
-    else:  # unknown dims (placeholders with None): take the shapes of this call
-        probes = [jnp.zeros(a.shape, a.dtype)
-                  for a in jax.eval_shape(lambda: forward(None, return_xs=True))]
-    _, pullback = jax.vjp(forward, probes)
-    (grads,) = pullback(list(seeds))
-    grads = tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in grads)
-    if plan.gate:
-        grads = lax.optimization_barrier(grads)
-    return grads
-
-
-SYMBOLIC_GRADIENT = def_op("SymbolicGradient", _gradient_lowering, "inputs: N*")
-
-
-def _gradient_deps(op):
-    """Per output of a SymbolicGradient op, the indices of the inputs it depends on.
-
-    TF differentiates its gradient graph op by op, so a gradient connects to an
-    input only through floating tensors (x * 3 has gradient 3: no x in it, and
-    tf.gradients of it is None). The same is read here from the jaxpr of the
-    op's lowering (cached when the op was built): dependencies through floating
-    and complex values only, as TF cuts integer and boolean tensors (masks).
-    """
-    plan = op._attrs["plan"]
-    if getattr(plan, "deps", None) is None:
-        from tfgrad_jax.framework import op_def as op_def_mod
-        try:
-            key = op_def_mod._attrs_key(op._opdef, {"plan": plan})
-            in_avals = tuple((t._aval.shape, t._aval.dtype) for t in op._inputs)
-            jaxpr = op_def_mod._cached_trace(op._opdef, op._input_lengths, key, in_avals)[0]
-            deps = _jaxpr_deps(jaxpr.jaxpr, [frozenset([i]) for i in range(len(op._inputs))])
-            plan.deps = [set(d) for d in deps]
-        except Exception:  # noqa: BLE001 - when in doubt, every input connects
-            plan.deps = [set(range(len(op._inputs))) for _ in op._outputs]
-    return plan.deps
-
-
-def _jaxpr_deps(jaxpr, in_deps):
-    from jax.extend import core as jcore
-
-    def inexact(v):
-        return jnp.issubdtype(getattr(v.aval, "dtype", jnp.int32), jnp.inexact)
-
-    env = {}
-
-    def read(v):
-        return frozenset() if isinstance(v, jcore.Literal) else env.get(v, frozenset())
-
-    for v, d in zip(jaxpr.invars, in_deps):
-        env[v] = d if inexact(v) else frozenset()
-    for eqn in jaxpr.eqns:
-        ins = [read(v) for v in eqn.invars]
-        subs = [j for j in eqn.params.values() if isinstance(j, (jcore.ClosedJaxpr, jcore.Jaxpr))]
-        sub = subs[0].jaxpr if len(subs) == 1 and isinstance(subs[0], jcore.ClosedJaxpr) else (
-            subs[0] if len(subs) == 1 else None)
-        if eqn.primitive.name == "optimization_barrier":
-            outs = ins
-        elif sub is not None and len(sub.invars) == len(ins) and len(sub.outvars) == len(
-                eqn.outvars):
-            outs = _jaxpr_deps(sub, ins)
-        else:
-            union = frozenset().union(*ins)
-            outs = [union] * len(eqn.outvars)
-        for v, d in zip(eqn.outvars, outs):
-            env[v] = d if inexact(v) else frozenset()
-    return [read(v) for v in jaxpr.outvars]
-
-
-def _call_with_function_gradient(fg, ins, env):
-    """Runs an op forward; JAX differentiates it with its registered gradient graph."""
-    op = fg.op
-    boundary = [env[id(b)] for b in fg.boundary]
-
-    @jax.custom_vjp
-    def op_call(ins, boundary):
-        return op._opdef.call(list(ins), op._input_lengths, op._attrs)
-
-    def fwd(ins, boundary):
-        outs = op_call(ins, boundary)
-        return outs, (ins, outs, boundary)
-
-    def bwd(res, cts):
-        ins, outs, boundary = res
-        sub = {}
-        sub.update(zip((id(t) for t in op._inputs), ins))
-        sub.update(zip((id(t) for t in op._outputs), outs))
-        sub.update(zip((id(t) for t in fg.grad_inputs), cts))
-        sub.update(zip((id(t) for t in fg.boundary), boundary))
-        lowering.run_ops(fg.ops, sub)
-        # None is JAX's symbolic zero: nothing flows back, as for TF's None (a
-        # materialised zero would still meet inf * 0 upstream).
-        grads = tuple(None if r is None or not jnp.issubdtype(x.dtype, jnp.inexact)
-                      else jnp.broadcast_to(sub[id(r)], x.shape).astype(x.dtype)
-                      for r, x in zip(fg.results, ins))
-        return grads, tuple(None for _ in boundary)
-
-    op_call.defvjp(fwd, bwd)
-    return op_call(tuple(ins), tuple(boundary))
-
-
-def _build_function_gradient(op, fn, graph):
-    """Calls a TF-style gradient function once, on placeholders for the output grads."""
-    fg = _FunctionGradient()
-    fg.op = op
-    first_new = len(graph._ops)
-    with graph.name_scope(op.name + "_grad"):
-        fg.grad_inputs = [make_placeholder(graph, t.dtype, t._aval, "grad", t.shape)
-                          for t in op._outputs]
-        results = fn(op, *fg.grad_inputs)
-    if isinstance(results, Tensor) or results is None:
-        results = [results]
-    results = list(results)
-    if len(results) > len(op._inputs) and all(r is None for r in results[len(op._inputs):]):
-        # TF passes axes, shapes and the like as tensor inputs (GatherV2's axis): a
-        # function written for TF returns None for them; here they are attributes.
-        results = results[:len(op._inputs)]
-    if len(results) != len(op._inputs):
-        raise ValueError(f"The gradient function of op '{op.name}' (type {op.type}) returned "
-                         f"{len(results)} gradients for {len(op._inputs)} inputs.")
-    for i, (r, t) in enumerate(zip(results, op._inputs)):
-        if r is None:
-            continue
-        if hasattr(r, "_as_tensor"):
-            r = results[i] = r._as_tensor()
-        if not isinstance(r, Tensor):
-            r = results[i] = convert_to_tensor(r, dtype=t.dtype)
-        if not r.shape.is_compatible_with(t.shape) and r.shape.rank is not None and (
-                r.shape.num_elements() != 1):
-            raise ValueError(
-                "Incompatible shapes between op input and calculated input gradient. Forward "
-                f"operation: {op.name}. Input index: {i}. Original input shape: {t.shape}. "
-                f"Calculated input gradient shape: {r.shape}")
-    fg.results = results
-    known = {id(t) for t in op._inputs} | {id(t) for t in op._outputs} | {
-        id(t) for t in fg.grad_inputs}
-    fetched = [r for r in results if r is not None]
-    boundary = {}
-    for r in fetched:
-        if id(r) not in known and r.op._id < first_new:
-            boundary[id(r)] = r
-    for new_op in lowering.schedule(fetched, known | set(boundary)):
-        if new_op._id < first_new:
-            continue
-        for t in new_op._inputs:
-            if id(t) not in known and t.op._id < first_new:
-                boundary[id(t)] = t
-    fg.boundary = list(boundary.values())
-    fg.ops = lowering.schedule(fetched, known | set(boundary))
-    return fg
+def _graph_deps(func_graph):
+    """Per output of a FuncGraph, {index in all_inputs: blame}: the inputs it depends on
+    differentiably, with TF's rules (stops, integers, policies), cached on the graph."""
+    def compute():
+        reach, policies = _reaching_ys(func_graph.outputs, set())
+        deps = {id(t): {i: None} for i, t in enumerate(func_graph.all_inputs)
+                if _differentiable(t)}
+        for op in func_graph._ops:
+            policy = policies.get(op._id)
+            if policy is None or policy[0] == "none":
+                continue
+            ins = [deps.get(id(t), {}) if _differentiable(t) else {} for t in op._inputs]
+            if not any(ins):
+                continue
+            cut = gradient_registry.cut_inputs(op) if policy[0] == "function" else ()
+            own = op if policy[0] == "missing" else None
+            op_deps = _op_deps(op)
+            for j, out in enumerate(op._outputs):
+                if not _differentiable(out) or id(out) not in reach:
+                    continue
+                through = (dict.fromkeys(range(len(ins))) if op_deps is None else op_deps[j])
+                found = {}  # any path through an op without a gradient is a LookupError
+                for i, inner_blame in through.items():
+                    if i not in cut:
+                        for src, blame in ins[i].items():
+                            found[src] = found.get(src) or blame or inner_blame or own
+                deps[id(out)] = found
+        return [deps.get(id(t), {}) for t in func_graph.outputs]
+    return func_graph.cached("gradient_deps", compute)
 
 
 # ---------------------------------------------------------------------------
@@ -378,6 +130,8 @@ def _to_graph_tensor(value, graph, what):
     if value is None:
         raise TypeError(f"`{what}` contains None; expected tensors.")
     if isinstance(value, SymbolicTensor):
+        if value.graph is not graph and graph_mod.encloses(value.graph, graph):
+            return graph.capture(value)  # TF follows a captured tensor to its placeholder
         if value.graph is not graph:
             raise ValueError(f"`{what}` holds the tensor {value.name!r} of another graph "
                              f"({value.graph!r}); tf.gradients builds into {graph!r}.")
@@ -434,9 +188,10 @@ def _check_unconnected(value):
 def _reaching_ys(ys, stop_op_ids, cuts=None):
     """ids of differentiable tensors from which some y is reached along gradient edges.
 
-    Returns them with the ops that must be asked for a gradient: `missing` (no
-    gradient at all) and `functions` (a registered gradient function). `cuts`:
-    per op id, the input indices its registered gradient function returns None for.
+    Returns them with the policy of each op met (`gradient_registry.policy`).
+    `cuts`: per op id, the input indices its registered gradient function
+    returns None for. Through an op carrying sub-graphs, an output reaches
+    only the inputs it depends on (`_op_deps`).
     """
     cuts = cuts or {}
     reach, policies = set(), {}
@@ -451,23 +206,27 @@ def _reaching_ys(ys, stop_op_ids, cuts=None):
             continue
         policy = policies.get(op._id)
         if policy is None:
-            policy = policies[op._id] = _policy(op)
+            policy = policies[op._id] = gradient_registry.policy(op)
         if policy[0] == "none":
             continue
         cut = cuts.get(op._id, ())
-        if op._opdef is SYMBOLIC_GRADIENT:  # only the inputs this gradient depends on
-            cut = set(range(len(op._inputs))) - _gradient_deps(op)[t._value_index]
-        for i, inp in enumerate(op._inputs):
+        op_deps = _op_deps(op)
+        sources = range(len(op._inputs)) if op_deps is None else op_deps[t._value_index]
+        for i in sources:
+            inp = op._inputs[i]
             if id(inp) not in reach and _differentiable(inp) and i not in cut:
                 stack.append(inp)
     return reach, policies
 
 
 def _between(xs, reach, stop_op_ids, policies, cuts=None):
-    """Ops on a gradient path from some x to some y, in creation order; and F's ids."""
+    """Ops on a gradient path from some x to some y, in creation order, and F's tensor ids.
+
+    Also returns the ops without a gradient met inside sub-graphs on those
+    paths (each a LookupError).
+    """
     cuts = cuts or {}
-    forward = set()
-    ops = {}
+    forward, ops, blamed = set(), {}, []
     stack = [x for x in xs if id(x) in reach]
     while stack:
         t = stack.pop()
@@ -475,23 +234,31 @@ def _between(xs, reach, stop_op_ids, policies, cuts=None):
             continue
         forward.add(id(t))
         for op in t._consumers:
-            if id(op) in stop_op_ids or (op._id in ops and op._opdef is not SYMBOLIC_GRADIENT):
-                continue  # (a gradient op's outputs depend on different inputs)
+            op_deps = _op_deps(op)
+            if id(op) in stop_op_ids or (op._id in ops and op_deps is None):
+                continue  # (an op with sub-graphs: other outputs may depend on other inputs)
             policy = policies.get(op._id)
             if policy is None or policy[0] == "none":
                 continue
-            cut = cuts.get(op._id, ())
-            if cut and all(i in cut for i, inp in enumerate(op._inputs) if inp is t):
+            at = {i for i, inp in enumerate(op._inputs) if inp is t}
+            at -= set(cuts.get(op._id, ()))
+            if not at:
                 continue  # its gradient function returns None for t
-            outs = [o for o in op._outputs if id(o) in reach]
-            if op._opdef is SYMBOLIC_GRADIENT:
-                at = {i for i, inp in enumerate(op._inputs) if inp is t}
-                outs = [o for o in outs if _gradient_deps(op)[o._value_index] & at]
+            outs = []
+            for o in op._outputs:
+                if id(o) not in reach:
+                    continue
+                if op_deps is not None:
+                    used = [i for i in at if i in op_deps[o._value_index]]
+                    if not used:
+                        continue
+                    blamed.extend(b for b in (op_deps[o._value_index][i] for i in used) if b)
+                outs.append(o)
             if not outs:
                 continue
             ops[op._id] = op
             stack.extend(outs)
-    return [ops[i] for i in sorted(ops)], forward
+    return [ops[i] for i in sorted(ops)], forward, blamed
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
@@ -547,19 +314,20 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     # (nor asks the ops above it for a gradient, so no LookupError there): the
     # functions are called once each, and the paths recomputed without those edges.
     flows = [_through_integer_cast(y, s, stop_op_ids) for y, s in zip(ys, seeds)]
-    built, cuts = {}, {}
+    cuts = {}
     while True:
         reach, policies = _reaching_ys([y for y, _ in flows], stop_op_ids, cuts)
-        ops, forward = _between(xs, reach, stop_op_ids, policies, cuts)
-        new = [op for op in ops if policies[op._id][0] == "function" and op._id not in built]
+        ops, forward, blamed = _between(xs, reach, stop_op_ids, policies, cuts)
+        new = [op for op in ops if policies[op._id][0] == "function" and op._id not in cuts]
         if not new:
             break
         for op in new:
-            fg = built[op._id] = _build_function_gradient(op, policies[op._id][1], graph)
-            cuts[op._id] = {i for i, r in enumerate(fg.results) if r is None}
+            cuts[op._id] = gradient_registry.cut_inputs(op)
     for op in ops:
         if policies[op._id][0] == "missing":
-            raise _missing_gradient_error(op)
+            raise gradient_registry.missing_gradient_error(op)
+    if blamed:
+        raise gradient_registry.missing_gradient_error(blamed[0])
 
     results = [None] * len(xs)
     # Integer (and other non-differentiable) xs: only a y that *is* x passes its seed.
@@ -578,7 +346,7 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     if not connected or not used_ys:
         return _zeros_for_siblings(xs, results, ops)
 
-    functions = {op._id: built[op._id] for op in ops if policies[op._id][0] == "function"}
+    functions = {op._id for op in ops if policies[op._id][0] == "function"}
     computed = {id(t) for op in ops for t in op._outputs}
     sparse = _sparse_xs(connected, ops, computed, used_ys, functions)
     # The gathers of a sparse x read from outside run outside the sub-graph too, so
@@ -605,24 +373,19 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     for op in ops:
         for t in op._inputs:
             need(t)
-    for fg in functions.values():
-        for t in fg.boundary:
-            need(t)
+        if op._id in functions:  # what its gradient function reads besides the op
+            for t in gradient_registry.function_gradient(op).external_captures:
+                if all(t is not u for u in op._inputs + op._outputs):
+                    need(t)
     for y, _ in used_ys:
         need(y)
 
-    plan = _GradientPlan()
-    plan.ops = ops
-    plan.external_ids = [id(t) for t in externals]
-    plan.probe_ids = [id(x) for x in probe_points]
-    plan.probe_avals = [(x._aval.shape, x._aval.dtype) for x in probe_points]
-    plan.y_ids = [id(y) for y, _ in used_ys]
-    plan.functions = functions
-    plan.gate = gate
-    plan.label = (f"d({', '.join(y.name for y, _ in used_ys)})/"
-                  f"d({', '.join(x.name for x in probe_points)})")
-    outs = apply_op(SYMBOLIC_GRADIENT, [externals + [s for _, s in used_ys]], {"plan": plan},
-                    name="SymbolicGradient")
+    label = (f"d({', '.join(y.name for y, _ in used_ys)})/"
+             f"d({', '.join(x.name for x in probe_points)})")
+    forward_graph = gradient_ops.build_forward(ops, externals, probe_points,
+                                               [y for y, _ in used_ys], label)
+    outs = apply_op(SYMBOLIC_GRADIENT, [externals + [s for _, s in used_ys]],
+                    {"forward": forward_graph, "gate": gate}, name="SymbolicGradient")
     outs = outs if isinstance(outs, tuple) else (outs,)
     by_point = {id(p): g for p, g in zip(probe_points, outs)}
     for i, x in enumerate(xs):
@@ -643,7 +406,7 @@ def _through_integer_cast(y, seed, stop_op_ids):
     """
     op = y._op
     if (_differentiable(y) or not _differentiable(seed) or op.type != "Cast"
-            or id(op) in stop_op_ids or _policy(op)[0] != "autodiff"
+            or id(op) in stop_op_ids or gradient_registry.policy(op)[0] != "autodiff"
             or not _differentiable(op._inputs[0])):
         return y, seed
     from tfgrad_jax.ops.math_ops import cast
@@ -792,7 +555,7 @@ def custom_gradient(f=None):
                                  f"{len(input_grads)} instead.")
             return [None] * n_results + input_grads
 
-        _register(gradient_name, grad_of_identity_n)
+        gradient_registry.register_in_graph(graph, gradient_name, grad_of_identity_n)
         from tfgrad_jax.ops.array_ops import identity_n
         with graph.gradient_override_map({"IdentityN": gradient_name}):
             outs = identity_n(flat_result + arg_tensors)

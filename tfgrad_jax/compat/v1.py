@@ -6,24 +6,29 @@ with `jax.jit` once per (fetches, feeds) pair, and re-used while the graph
 has not grown. Results come back as numpy values, as in TF.
 """
 
-import contextlib
-import threading
 
 import jax
 import numpy as np
 
-from tfgrad_jax import lowering
+from tfgrad_jax.framework import lowering
 from tfgrad_jax.framework import dtypes, nest
 from tfgrad_jax.framework import graph as graph_mod
-from tfgrad_jax.framework.graph import Graph, Operation, get_default_graph, reset_default_graph
+from tfgrad_jax.framework.graph import (Graph, Operation, get_default_graph, get_default_session,
+                                        reset_default_graph)
 from tfgrad_jax.framework.op_def import make_placeholder
+from tfgrad_jax.framework.program import Program
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor, to_numpy
 from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.gradients import gradients as _gradients
+from tfgrad_jax.ops.check_ops import Assert
+from tfgrad_jax.ops.control_flow_ops import case, switch_case
+from tfgrad_jax.ops.control_flow_ops import cond_v1 as cond
+from tfgrad_jax.ops.control_flow_ops import while_loop_v1 as while_loop
 
 __all__ = ["Graph", "Session", "get_default_graph", "reset_default_graph", "placeholder",
            "gradients", "disable_eager_execution", "enable_eager_execution",
-           "get_default_session", "InteractiveSession", "Tensor"]
+           "get_default_session", "InteractiveSession", "Tensor", "cond", "while_loop", "case",
+           "switch_case", "Assert"]
 
 
 def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_ops=False,
@@ -73,19 +78,6 @@ def placeholder(dtype, shape=None, name=None):
                             name or "Placeholder", shape)
 
 
-class _SessionState(threading.local):
-    def __init__(self):
-        self.stack = []
-
-
-_sessions = _SessionState()
-
-
-def get_default_session():
-    """The innermost session entered with `as_default()` (or `with Session()`), else None."""
-    return _sessions.stack[-1] if _sessions.stack else None
-
-
 class Session:
     """Runs a graph's fetches with feeds, as `tf.compat.v1.Session`."""
 
@@ -122,27 +114,21 @@ class Session:
                 raise ValueError(f"Cannot feed value of shape {array.shape} for Tensor "
                                  f"{tensor.name}, which has shape {tensor.shape}")
             feeds.append((tensor, array))
-        tensors = [f for f in flat if isinstance(f, SymbolicTensor)]
+        targets = [f for f in flat if isinstance(f, SymbolicTensor)]
         ops = [f for f in flat if isinstance(f, Operation)]
-        targets = tensors + [t for op in ops for t in op.outputs[:1]]
-        key = (tuple(id(t) for t in targets), tuple(id(t) for t, _ in feeds),
-               self.graph.version)
+        key = (tuple(id(t) for t in targets), tuple(id(op) for op in ops),
+               tuple(id(t) for t, _ in feeds), self.graph.version)
         compiled = self._cache.get(key)
         if compiled is None:
-            fn = lowering.lower([t for t, _ in feeds], targets)
-            compiled = self._cache[key] = jax.jit(fn)
-        values = compiled(*[a for _, a in feeds]) if targets else []
+            fn = lowering.lower([t for t, _ in feeds], targets, ops)
+            compiled = self._cache[key] = Program(fn)
+        values = compiled(*[a for _, a in feeds]) if targets or ops else []
         by_id = {id(t): np.asarray(v) for t, v in zip(targets, values)}
         out = [None if isinstance(f, Operation) else _numpy_value(by_id[id(f)]) for f in flat]
         return nest.pack_sequence_as(fetches, out) if nest.is_nested(fetches) else out[0]
 
-    @contextlib.contextmanager
     def as_default(self):
-        _sessions.stack.append(self)
-        try:
-            yield self
-        finally:
-            _sessions.stack.pop()
+        return graph_mod.default_session(self)
 
     def close(self):
         self._closed = True
@@ -150,11 +136,12 @@ class Session:
     def __enter__(self):
         self._graph_ctx = self.graph.as_default()
         self._graph_ctx.__enter__()
-        _sessions.stack.append(self)
+        self._session_ctx = graph_mod.default_session(self)
+        self._session_ctx.__enter__()
         return self
 
     def __exit__(self, *exc):
-        _sessions.stack.pop()
+        self._session_ctx.__exit__(*exc)
         self._graph_ctx.__exit__(*exc)
         self.close()
         return False

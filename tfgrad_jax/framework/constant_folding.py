@@ -17,7 +17,7 @@ def constant_value(tensor):
         return tensor.numpy()
     if not isinstance(tensor, SymbolicTensor):
         return None
-    from tfgrad_jax import lowering
+    from tfgrad_jax.framework import lowering
     ops = lowering.schedule([tensor], set())
     if len(ops) > _MAX_FOLD_OPS:
         return None

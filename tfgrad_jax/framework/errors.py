@@ -29,6 +29,10 @@ class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
     """
 
 
+class InaccessibleTensorError(ValueError):
+    """A tensor used outside the function or code block (branch, loop body) it was made in."""
+
+
 class NotFoundError(OpError):
     pass
 

@@ -80,7 +80,6 @@ class Operation:
         return tuple(self._outputs)
 
     def run(self, feed_dict=None, session=None):
-        from tfgrad_jax.compat.v1 import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot execute operation using `run()`: No default session is "
@@ -97,9 +96,29 @@ class _ThreadState(threading.local):
     def __init__(self):
         self.graph_stack = []
         self.default_graph = None
+        self.session_stack = []  # TF-1 sessions entered as the default
 
 
 _state = _ThreadState()
+
+
+def get_default_session():
+    """The innermost session entered with `as_default()` (or `with Session()`), else None."""
+    return _state.session_stack[-1] if _state.session_stack else None
+
+
+@contextlib.contextmanager
+def _pushed(stack, item):
+    stack.append(item)
+    try:
+        yield item
+    finally:
+        stack.pop()
+
+
+def default_session(session):
+    """Makes `session` the default session within the block (`Session.as_default`)."""
+    return _pushed(_state.session_stack, session)
 
 
 def get_default_graph():
@@ -130,6 +149,16 @@ def current_graph_or_none():
     if _v1_default_graph_mode():
         return _state.default_graph
     return None
+
+
+def encloses(outer, inner):
+    """True if `inner` is built inside `outer`: a FuncGraph (branch, body, function) of it."""
+    g = getattr(inner, "outer_graph", None)
+    while g is not None:
+        if g is outer:
+            return True
+        g = getattr(g, "outer_graph", None)
+    return False
 
 
 def executing_eagerly():
@@ -168,6 +197,7 @@ class Graph:
         self._v1_default = False
         self.seed = None
         self._seed_offset = 0
+        self._derived = {}  # things computed from this graph, cached on it (so they die with it)
 
     # -- naming ------------------------------------------------------------
     def unique_name(self, name, mark_as_used=True):
@@ -187,6 +217,12 @@ class Graph:
                 self._names_in_use[name_key] = 1
             name = f"{name}_{i - 1}"
         return name
+
+    def cached(self, key, make):
+        """`make()`, computed once per key and kept on this graph (so it dies with it)."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
     def get_name_scope(self):
         return self._name_stack
@@ -279,14 +315,9 @@ class Graph:
         self._finalized = False
 
     # -- contexts ----------------------------------------------------------
-    @contextlib.contextmanager
     def as_default(self):
         """Makes this the graph new ops are added to, within the `with` block."""
-        _state.graph_stack.append(self)
-        try:
-            yield self
-        finally:
-            _state.graph_stack.pop()
+        return _pushed(_state.graph_stack, self)
 
     @contextlib.contextmanager
     def control_dependencies(self, control_inputs):
@@ -363,7 +394,13 @@ class Graph:
             self._gradient_override_map = saved
 
     def capture(self, tensor):
-        """Brings an eager tensor into this graph; a plain graph embeds its value."""
+        """Brings an eager tensor into this graph; a plain graph embeds its value.
+
+        A stateful object (a random op's counter) says itself how a plain
+        graph reads it (`_read_in_graph`): an op that reads it on every run.
+        """
+        if hasattr(tensor, "_read_in_graph"):
+            return tensor._read_in_graph(self)
         from tfgrad_jax.framework import op_def
         return op_def.apply_op(op_def.CONST, [], {"value": tensor.numpy() if tensor.shape.rank
                                                   else np.asarray(tensor.numpy()),

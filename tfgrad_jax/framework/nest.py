@@ -65,3 +65,54 @@ def map_structure(func, *structures):
     if any(len(f) != len(flats[0]) for f in flats):
         raise ValueError("The structures don't have the same number of elements.")
     return pack_sequence_as(structures[0], [func(*leaves) for leaves in zip(*flats)])
+
+
+def _type_name(x):
+    return type(x).__name__
+
+
+def _structure_difference(a, b):
+    """Why two structures differ (None if they do not), in TF's words."""
+    if is_nested(a) != is_nested(b):
+        nested, leaf = (a, b) if is_nested(a) else (b, a)
+        return (f'Substructure "type={_type_name(nested)} str={nested!r}" is a sequence, while '
+                f'substructure "type={_type_name(leaf)} str={leaf!r}" is not')
+    if not is_nested(a):
+        return None
+    if isinstance(a, dict) != isinstance(b, dict) or (
+            type(a) is not type(b) and not (isinstance(a, dict) and isinstance(b, dict))):
+        return (f"The two namedtuples don't have the same sequence type. First structure "
+                f"type={_type_name(a)} str={a!r} has type {_type_name(a)}, while second "
+                f"structure type={_type_name(b)} str={b!r} has type {_type_name(b)}")
+    if isinstance(a, dict):
+        if sorted(a) != sorted(b):
+            return (f"The two dictionaries don't have the same set of keys. First structure "
+                    f"has keys type=list str={sorted(a)!r}, while second structure has keys "
+                    f"type=list str={sorted(b)!r}")
+    elif len(a) != len(b):
+        return (f"The two structures don't have the same number of elements. First structure: "
+                f"type={_type_name(a)} str={a!r}. Second structure: type={_type_name(b)} "
+                f"str={b!r}")
+    for x, y in zip(_children(a), _children(b)):
+        why = _structure_difference(x, y)
+        if why is not None:
+            return why
+    return None
+
+
+def assert_same_structure(nest1, nest2, check_types=True):
+    """Raises ValueError (TypeError for different sequence types) if the structures differ.
+
+    As `tf.nest.assert_same_structure`: lists, tuples and dicts must match in
+    kind, length and keys; leaves may be anything.
+    """
+    why = _structure_difference(nest1, nest2)
+    if why is None:
+        return
+    message = ("The two structures don't have the same nested structure.\n\n"
+               f"First structure: type={_type_name(nest1)} str={nest1!r}\n\n"
+               f"Second structure: type={_type_name(nest2)} str={nest2!r}\n\n"
+               f"More specifically: {why}")
+    if check_types and "sequence type" in why:
+        raise TypeError(message)
+    raise ValueError(message)

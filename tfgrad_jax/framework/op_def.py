@@ -16,6 +16,15 @@ That trace is cached per signature (op, input shapes and dtypes, attrs) and its
 jaxpr is what `OpDef.call` replays when a graph is lowered, so a lowering must
 be a pure function of its inputs and attrs; one that is not (it reads state
 or draws fresh randomness when traced) is declared `stateful=True`.
+
+An op that holds a computation (control flow, function calls, gradients)
+names the attributes that carry it, `graph_attrs`: each is a closed
+`FuncGraph` (or a tuple of them), lowered recursively by the interpreter.
+Such ops are never traced into the per-signature cache (a cache keyed on a
+graph would keep the graph alive). For `tf.gradients`, such an op also
+declares `deps(op, graph_deps)`: for each of its outputs, the inputs it
+depends on differentiably, worked out from its sub-graphs with `graph_deps`
+(supplied by the gradient module, so that this layer knows nothing of it).
 """
 
 import contextlib
@@ -27,7 +36,8 @@ from jax.extend.core import jaxpr_as_fun as _jaxpr_as_fun
 
 from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
-from tfgrad_jax.framework.errors import InvalidArgumentError, InvalidArgumentTypeError
+from tfgrad_jax.framework.errors import (InaccessibleTensorError, InvalidArgumentError,
+                                         InvalidArgumentTypeError)
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 
 AUTODIFF = "autodiff"
@@ -51,9 +61,11 @@ class OpDef:
     """The declaration of one op type. Plain data; see the module docstring."""
 
     __slots__ = ("type", "lower", "inputs", "type_constraints", "grad", "vjp",
-                 "public_names", "value_attrs", "_fn", "is_stateful", "_type_attrs")
+                 "public_names", "value_attrs", "_fn", "is_stateful", "_type_attrs",
+                 "graph_attrs", "deps")
 
-    def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful):
+    def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful,
+                 graph_attrs=(), deps=None):
         self.type = type
         self.lower = lower
         self.inputs = tuple(InputArg(s) for s in inputs.split(",") if s.strip()) if inputs else ()
@@ -63,6 +75,8 @@ class OpDef:
         self.public_names = []
         self.value_attrs = frozenset(value_attrs)
         self.is_stateful = stateful
+        self.graph_attrs = tuple(graph_attrs)
+        self.deps = deps
         self._fn = _with_vjp_rule(lower, vjp) if vjp is not None else lower
         # Type attributes (T, ...) are recorded on the op but never passed to the lowering.
         self._type_attrs = frozenset(type_constraints) | {
@@ -83,7 +97,7 @@ class OpDef:
         fraction of re-running the lowering (jnp's nested jits, re-tracing a
         custom_vjp), which was most of the time spent lowering a large graph.
         """
-        if not (self.value_attrs or self.is_stateful):
+        if not (self.value_attrs or self.is_stateful or self.graph_attrs):
             out = _replay(self, flat_inputs, input_lengths, attrs)
             if out is not None:
                 return out
@@ -136,12 +150,13 @@ def _with_vjp_rule(lower, rule):
 
 
 def def_op(type, lower, inputs="x: T", *, grad=AUTODIFF, vjp=None, value_attrs=(),
-           stateful=False, **type_constraints):
+           stateful=False, graph_attrs=(), deps=None, **type_constraints):
     """Declares an op type; returns its OpDef. Declaring a type twice is a bug."""
     if type in _REGISTRY:
         raise KeyError(f"Op type {type!r} is already declared.")
     constraints = {k: tuple(v) if v is not None else None for k, v in type_constraints.items()}
-    opdef = OpDef(type, lower, inputs, constraints, grad, vjp, value_attrs, stateful)
+    opdef = OpDef(type, lower, inputs, constraints, grad, vjp, value_attrs, stateful,
+                  graph_attrs, deps)
     _REGISTRY[type] = opdef
     return opdef
 
@@ -169,35 +184,46 @@ def public(*opdefs):
 # Applying an op, eagerly or into a graph.
 
 def _graph_of_inputs(values):
-    """The graph the op goes to: the default graph, or that of its symbolic inputs."""
+    """The graph the op goes to: the default graph, or that of its symbolic inputs.
+
+    Tensors of a graph enclosing the default one (a FuncGraph's outer graphs)
+    are captured into it; tensors of an unrelated graph take the op there, as
+    in TF-1.
+    """
     default = graph_mod.current_graph_or_none()
-    found = None
+    found = local = None
     for v in values:
         if isinstance(v, SymbolicTensor):
             if default is None:  # TF 2: a graph tensor used eagerly, outside its graph
                 raise TypeError(f"{v!r} is out of scope and cannot be used here. Use return "
                                 "values, explicit Python locals or TensorFlow collections to "
                                 "access it.")
-            if found is None:
-                found = v
-            elif v.graph is not found.graph:
+            if v.graph is default or graph_mod.encloses(v.graph, default):
+                local = v if local is None else local
+                continue
+            if graph_mod.encloses(default, v.graph):
+                raise inaccessible_tensor_error(v, default)
+            found = v if found is None else found
+            if v.graph is not found.graph:
                 raise ValueError(f"{v} must be from the same graph as {found} (graphs are "
                                  f"{v.graph!r} and {found.graph!r}).")
-    if found is None:
-        return default
-    if found.graph is not default and _is_outer_graph(found.graph, default):
-        return default
-    # As TF, an op on tensors of a graph that is not the default goes to their graph.
-    return found.graph
+    if found is not None and local is not None:
+        raise ValueError(f"{local} must be from the same graph as {found} (graphs are "
+                         f"{local.graph!r} and {found.graph!r}).")
+    return default if found is None else found.graph
 
 
-def _is_outer_graph(outer, inner):
-    g = getattr(inner, "outer_graph", None)
-    while g is not None:
-        if g is outer:
-            return True
-        g = getattr(g, "outer_graph", None)
-    return False
+def inaccessible_tensor_error(tensor, graph):
+    """TF's error for a tensor of a branch or loop body (or inner function) used outside it."""
+    return InaccessibleTensorError(
+        f"{tensor!r} is out of scope and cannot be used here. Use return values, explicit "
+        "Python locals or TensorFlow collections to access it.\n\nThe tensor "
+        f"{tensor!r} cannot be accessed from {_graph_text(graph)}, because it was defined "
+        f"in {_graph_text(tensor.graph)}, which is out of scope.")
+
+
+def _graph_text(graph):
+    return f"FuncGraph(name={getattr(graph, 'name', 'graph')}, id={id(graph)})"
 
 
 def _flatten_inputs(opdef, inputs):
@@ -241,8 +267,8 @@ def _convert_inputs(opdef, flat, args, graph, op_name):
             except TypeError as e:
                 raise TypeError(f"Input '{arg.name}' of '{opdef.type}' Op could not be converted "
                                 f"to a tensor: {e}") from None
-        elif isinstance(v, EagerTensor) and graph is not None:
-            v = graph.capture(v)
+        elif graph is not None and (isinstance(v, EagerTensor) or v.graph is not graph):
+            v = graph.capture(v)  # an eager tensor, or a tensor of an enclosing graph
         if arg.type_attr:
             allowed = opdef.type_constraints.get(arg.type_attr)
             if allowed is not None and v.dtype not in allowed:
@@ -311,6 +337,8 @@ def _replay(opdef, flat_inputs, input_lengths, attrs):
 
 
 def _attrs_key(opdef, attrs):
+    if opdef.graph_attrs:
+        return None
     items = []
     for k in sorted(attrs):
         v = attrs[k]
@@ -353,7 +381,8 @@ def infer_outputs(opdef, input_lengths, attrs, tensors, op_name=None):
 def apply_op(opdef, inputs, attrs=None, name=None):
     """Applies an op to inputs: eagerly on arrays, or as a new Operation in a graph.
 
-    Returns one tensor, or a tuple for a multi-output op.
+    Returns one tensor, a tuple for a multi-output op, or (in a graph) the
+    Operation itself for an op without outputs.
     """
     attrs = {} if attrs is None else attrs
     flat, input_lengths, args = _flatten_inputs(opdef, inputs)
@@ -381,6 +410,8 @@ def apply_op(opdef, inputs, attrs=None, name=None):
     if override is not None:
         op._attrs["_gradient_op_type"] = override
     graph._add_op(op)
+    if not op._outputs:
+        return op  # as TF: an op without outputs is returned itself (to wait on, or run)
     return op._outputs[0] if single else op._outputs
 
 

@@ -144,7 +144,7 @@ class SymbolicTensor(Tensor):
         raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
 
     def eval(self, feed_dict=None, session=None):
-        from tfgrad_jax.compat.v1 import get_default_session
+        from tfgrad_jax.framework.graph import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "

@@ -26,7 +26,9 @@ times that op has run before: key = fold_in(fold_in(key(seed), seed2), count)
     new trace - a fresh program - starts again from 0, as TF's (A1, A2 | A1, A2);
   * in a TF-1 graph run by a Session (no per-call inputs), the counter is read
     and advanced by a host callback (a RandomOpCounter op) each time the
-    compiled graph runs; unlike TF, a new Session does not restart it.
+    compiled graph runs; unlike TF, a new Session does not restart it;
+  * inside a loop body, the key also folds in the iteration number of each
+    enclosing loop, so every iteration draws new numbers, as TF's kernel does.
 The ops are stateful (never constant-folded) and not differentiable, as TF's.
 """
 
@@ -39,6 +41,7 @@ from jax.experimental import io_callback
 
 from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework import lowering
 from tfgrad_jax.framework.dtypes import ALL_TYPES, FLOATING
 from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, convert_to_tensor, def_op,
                                          op_scope, public)
@@ -153,6 +156,10 @@ class _Counter:
     def numpy(self):
         return np.int64(self.count)
 
+    def _read_in_graph(self, graph):
+        with graph.as_default():
+            return apply_op(READ_COUNTER, [], {"counter": self}, name="RandomOpCounter")
+
     def __repr__(self):
         return f"<random op counter at {self.count}>"
 
@@ -175,16 +182,19 @@ def _counter_input(op_type, seeds, attrs):
         count = _global.kernels.get(key, 0)
         _global.kernels[key] = count + 1
         return np.int64(count)
-    counter = _Counter()
-    if graph.building_function:
-        return graph.capture(counter)
-    return apply_op(READ_COUNTER, [], {"counter": counter}, name="RandomOpCounter")
+    # A tf.function graph captures it (read once per call); a TF-1 graph reads it
+    # with a RandomOpCounter op (`_Counter._read_in_graph`).
+    return graph.capture(_Counter())
 
 
 def _key(seed, seed2, count):
     key = jax.random.key(seed, impl="threefry2x32")
     key = jax.random.fold_in(key, seed2)
-    return jax.random.fold_in(key, count)
+    key = jax.random.fold_in(key, count)
+    # Inside loops, each iteration draws new numbers, as TF's stateful kernel does.
+    for iteration in lowering.context.iterations:
+        key = jax.random.fold_in(key, iteration)
+    return key
 
 
 def _random(opdef, inputs, attrs, seed, name):

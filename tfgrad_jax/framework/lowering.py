@@ -1,0 +1,163 @@
+"""The one interpreter: a graph (or part of one) becomes a JAX function.
+
+`schedule` picks the ops needed for some tensors, in creation order (which is
+topological: graphs are append-only). `run_ops` walks that list, reading each
+op's inputs from an environment keyed by tensor identity, calling the op's
+lowering and writing its outputs back. `lower` packages the two as a plain
+function of arrays, ready for `jax.jit`, `jax.vjp` or `jax.make_jaxpr`.
+
+Sub-graphs. An op that holds a computation (a cond branch, a loop body, a
+called function, the forward pass a gradient differentiates) carries it as a
+closed `FuncGraph` attribute; its lowering calls `lower_graph(fg)`, which is
+this same interpreter applied to the FuncGraph (`fg.inputs`, then its
+captures, to `fg.outputs`). The lowered function is cached on the FuncGraph
+itself, so it lives and dies with the graph.
+
+Lowering state, for the duration of one trace (a thread-local `context`):
+  * `reverse_mode`: the code being lowered will be differentiated in reverse
+    (inside a `tf.gradients` op). A while loop then lowers to a scan, which
+    JAX can transpose, instead of `lax.while_loop`, which it cannot.
+  * `loop_bounds`: for loops whose trip count is only known at run time, the
+    scan length to use (see `Program`), and the loops met while tracing.
+  * `iterations`: the iteration counters of the loops enclosing the code being
+    lowered (random ops fold them in, so each iteration draws new numbers).
+"""
+
+import contextlib
+import math
+import threading
+
+import jax
+import jax.numpy as jnp
+
+from tfgrad_jax.framework.errors import InvalidArgumentError
+
+
+def schedule(fetches, known, targets=()):
+    """Ops that compute `fetches` from the tensors whose ids are in `known`.
+
+    `targets`: ops to run as well (for their effects: an Assert, a train op).
+    Returned in creation order. Control inputs are followed too, so that an
+    op's dependencies run (their values are pure, so this only matters for
+    stateful ops).
+    """
+    needed, stack = {}, [t.op for t in fetches if id(t) not in known] + list(targets)
+    while stack:
+        op = stack.pop()
+        if op._id in needed:
+            continue
+        needed[op._id] = op
+        for t in op._inputs:
+            if id(t) not in known and t._op._id not in needed:
+                stack.append(t._op)
+        for c in op._control_inputs:
+            if c._id not in needed:
+                stack.append(c)
+    return [needed[i] for i in sorted(needed)]
+
+
+def run_ops(ops, env):
+    """Evaluates `ops` in order, reading and writing `env` (id(tensor) -> array).
+
+    A pure op whose inputs are all known while lowering (constants, or values
+    folded from them) and small is evaluated right away, so its result stays a
+    constant too: what depends only on constants (a loop's trip count, a
+    maximum_iterations) is known to the lowerings that need it static.
+    """
+    for op in ops:
+        ins = [env[id(t)] for t in op._inputs]
+        if _foldable(op, ins):
+            with jax.ensure_compile_time_eval():
+                ins = [jnp.asarray(v) for v in ins]  # lowerings expect jax arrays
+                outs = op._opdef.call(ins, op._input_lengths, op._attrs)
+        else:
+            outs = op._opdef.call(ins, op._input_lengths, op._attrs)
+        for t, v in zip(op._outputs, outs):
+            env[id(t)] = v
+    return env
+
+
+_FOLD_LIMIT = 4096  # elements, inputs and outputs together: larger constants stay for XLA
+
+
+def _foldable(op, inputs):
+    opdef = op._opdef
+    if not inputs or opdef.is_stateful or opdef.graph_attrs:
+        return False
+    size = 0
+    for v in inputs:
+        if isinstance(v, jax.core.Tracer):
+            return False
+        size += getattr(v, "size", 1)
+    for t in op._outputs:
+        for d in t._aval.shape:
+            if type(d) is not int:
+                return False
+        size += math.prod(t._aval.shape)
+    return size <= _FOLD_LIMIT
+
+
+def lower(inputs, outputs, targets=()):
+    """A JAX function `f(*input_arrays) -> [output arrays]` computing `outputs`.
+
+    `targets`: ops run for their effects too. Placeholders that are needed but
+    not among `inputs` raise InvalidArgumentError (TF: "You must feed a value
+    for placeholder tensor").
+    """
+    known = {id(t) for t in inputs}
+    ops = schedule(outputs, known, targets)
+    for op in ops:
+        if op.type == "Placeholder":
+            raise InvalidArgumentError(
+                None, op, f"You must feed a value for placeholder tensor '{op.name}' with "
+                f"dtype {op.get_attr('dtype').name}")
+    input_ids = [id(t) for t in inputs]
+    output_ids = [id(t) for t in outputs]
+
+    def fn(*arrays):
+        env = dict(zip(input_ids, arrays))
+        run_ops(ops, env)
+        return [env[i] for i in output_ids]
+
+    fn.ops = ops
+    return fn
+
+
+def lower_graph(func_graph):
+    """`lower(fg.inputs + fg.internal_captures, fg.outputs)`, cached on the FuncGraph."""
+    return func_graph.cached("lowered", lambda: lower(func_graph.all_inputs, func_graph.outputs))
+
+
+# ---------------------------------------------------------------------------
+# Lowering state (see the module docstring).
+
+class _Context(threading.local):
+    def __init__(self):
+        self.reverse_mode = False
+        self.loop_bounds = None   # a LoopBounds while a Program is traced
+        self.iterations = ()
+
+
+context = _Context()
+
+
+@contextlib.contextmanager
+def reverse_mode():
+    """Lowers what is traced in the block for reverse-mode differentiation."""
+    saved = context.reverse_mode
+    context.reverse_mode = True
+    try:
+        yield
+    finally:
+        context.reverse_mode = saved
+
+
+@contextlib.contextmanager
+def in_iteration(counter):
+    """Marks code traced in the block as the body of a loop at iteration `counter`."""
+    saved = context.iterations
+    context.iterations = saved + (counter,)
+    try:
+        yield
+    finally:
+        context.iterations = saved

@@ -1,0 +1,121 @@
+"""`Program`: a lowered graph, compiled by `jax.jit` and run; shared by tf.function and Session.
+
+Two things happen between a call and XLA that a bare `jax.jit` does not do:
+
+Loop bounds. A while loop differentiated in reverse mode is lowered to a scan
+(JAX cannot transpose `lax.while_loop`), and a scan needs its length when it
+is compiled. When the trip count is neither a constant of the graph nor
+bounded by `maximum_iterations`, the length comes from here: the scan runs a
+bucket of B steps (a power of two), masked after the loop's own end. The
+first run uses B = 0; whenever a loop needs more steps than its bucket, the
+compiled program reports the trip count it found (a host callback, only on
+overflow) and the call is run again with the next power of two, compiled
+once per bucket. Cost: one extra run and one compilation each time a loop
+outgrows its bucket (at most log2 of the largest trip count times), and at
+most twice the loop's steps in the scan.
+
+Run-time errors. Checks compiled into the program (TF's Assert, and the
+checks of tf.case) raise from a host callback, which aborts the XLA run;
+the error is re-raised here with TF's class (InvalidArgumentError).
+"""
+
+import threading
+
+import jax
+
+from tfgrad_jax.framework import lowering
+
+_reports_lock = threading.Lock()
+_overflows = {}       # loop key -> the largest trip count seen beyond its bucket
+_pending_errors = []  # errors raised by compiled checks, newest last
+
+
+def report_overflow(loop_key, trip_count):
+    """Called (on the host) by a compiled loop that needed more steps than its bucket."""
+    with _reports_lock:
+        _overflows[loop_key] = max(_overflows.get(loop_key, 0), int(trip_count))
+
+
+def report_error(error):
+    """Called (on the host) by a compiled check that failed; the run is then aborted."""
+    with _reports_lock:
+        _pending_errors.append(error)
+
+
+def _take_overflows(keys):
+    with _reports_lock:
+        return {k: _overflows.pop(k) for k in list(keys) if k in _overflows}
+
+
+def _take_error():
+    with _reports_lock:
+        error = _pending_errors[-1] if _pending_errors else None
+        _pending_errors.clear()
+        return error
+
+
+class LoopBounds:
+    """The scan lengths for one compilation, and the dynamic loops met while tracing."""
+
+    def __init__(self, bounds, dynamic):
+        self.bounds = bounds
+        self.dynamic = dynamic
+
+    def get(self, loop_key):
+        self.dynamic.add(loop_key)
+        return self.bounds.get(loop_key, 0)
+
+
+def _next_power_of_two(n):
+    return 1 << max(int(n) - 1, 0).bit_length()
+
+
+class Program:
+    """`fn(*arrays) -> list of arrays`, jit-compiled per set of loop bounds."""
+
+    def __init__(self, fn, **jit_options):
+        self._fn = fn
+        self._jit_options = jit_options
+        self._bounds = {}
+        self._compiled = {}
+        self._dynamic = set()
+
+    def _jitted(self):
+        key = tuple(sorted(self._bounds.items()))
+        jitted = self._compiled.get(key)
+        if jitted is None:
+            bounds = LoopBounds(dict(self._bounds), self._dynamic)
+            fn = self._fn
+
+            def traced(*arrays):
+                saved = lowering.context.loop_bounds
+                lowering.context.loop_bounds = bounds
+                try:
+                    return fn(*arrays)
+                finally:
+                    lowering.context.loop_bounds = saved
+
+            jitted = self._compiled[key] = jax.jit(traced, **self._jit_options)
+        return jitted
+
+    def lower(self, *avals):
+        """`jax.jit(...).lower` for the current bounds (to print or compile the program)."""
+        return self._jitted().lower(*avals)
+
+    def __call__(self, *arrays):
+        while True:
+            try:
+                out = self._jitted()(*arrays)
+                if self._dynamic:
+                    jax.effects_barrier()  # overflow reports come from host callbacks
+            except jax.errors.JaxRuntimeError:
+                error = _take_error()
+                if error is not None:
+                    raise error from None
+                raise
+            grown = _take_overflows(self._dynamic)
+            if not grown:
+                return out
+            for key, trip_count in grown.items():
+                self._bounds[key] = max(_next_power_of_two(trip_count),
+                                        self._bounds.get(key, 0) * 2)
