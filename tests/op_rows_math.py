@@ -394,6 +394,8 @@ ROWS = [
       lambda a, b: [a, b.astype(np.int32)], [[(2,), (3,)]], out_dtype=["same", tf.int32],
       grad_args=[0]),
     R("StopGradient", tf.stop_gradient, lambda x: x, UNARY_SHAPES, grad=False),
+    R("CheckNumerics", lambda x: tf.debugging.check_numerics(x, "x"), lambda x: x,
+      [[(2, 3)]]),  # failing checks: tests/test_debugging.py
     R("Fill", lambda v: tf.fill([2, 3], v), lambda v: jnp.full((2, 3), v), [[()]]),
     R("FillLike", lambda x: apply_op(array_ops.FILL_LIKE, [x], {"fill_value": 1,
                                                                "dtype": tf.float32}),

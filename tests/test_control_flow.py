@@ -634,3 +634,48 @@ def test_a_tensor_of_a_loop_body_used_outside_is_out_of_scope():
         with pytest.raises(tf.errors.InaccessibleTensorError,
                            match="is out of scope and cannot be used here"):
             f(tf.constant(0))
+
+
+def test_declared_output_avals_match_the_lowerings():
+    # Ops carrying sub-graphs read their output shapes off those graphs (`out_avals`)
+    # instead of tracing themselves again: each must agree with jax.eval_shape.
+    from tfgrad_jax.framework import op_def
+    from tfgrad_jax.framework.func_graph import sub_graphs
+
+    @tf.function
+    def inner(v):
+        return v * 2.0, tf.reduce_sum(v)
+
+    @tf.custom_gradient
+    def custom(u):
+        return u * 3.0, lambda d: d * 7.0
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [3])
+        n = tf.compat.v1.placeholder(tf.int32, [])
+        y = tf.cond(n > 2, lambda: (x * x, n), lambda: (-x, n + 1))[0]
+        z = tf.switch_case(n, [lambda: y, lambda: y * 2.0])
+        w = tf.while_loop(lambda i, v: i < n, lambda i, v: (i + 1, inner(v)[0] + z), [0, z])[1]
+        (gx,) = tf.gradients(tf.reduce_sum(custom(w)), x)
+        tf.gradients(tf.reduce_sum(gx * gx), x)
+
+    checked = set()
+
+    def check(graph):
+        for op in graph.get_operations():
+            if op._opdef.out_avals is not None:
+                declared = op._opdef.out_avals(op.inputs, op._attrs)
+                if declared is not None:
+                    avals = tuple((t._aval.shape, t._aval.dtype) for t in op.inputs)
+                    attrs = {k: v for k, v in op._attrs.items() if not k.startswith("_")}
+                    traced = op_def._eval_shape(op._opdef, op._input_lengths, attrs, avals)
+                    assert [(a.shape, a.dtype) for a in declared] == [
+                        (a.shape, a.dtype) for a in traced], op.name
+                    checked.add(op.type)
+            for sub in sub_graphs(op):
+                check(sub)
+
+    check(g)
+    assert {"StatelessIf", "StatelessCase", "StatelessWhile", "PartitionedCall",
+            "SymbolicGradient", "CallWithGradient"} <= checked

@@ -29,7 +29,12 @@ from tfgrad_jax.gradients import (AggregationMethod, NotDifferentiable, Register
                                   no_gradient)
 from tfgrad_jax.device import device
 from tfgrad_jax.ops.check_ops import Assert
-from tfgrad_jax.ops.control_flow_ops import case, cond, switch_case, while_loop
+from tfgrad_jax.ops.check_ops import assert_equal, assert_greater, assert_less, assert_rank
+from tfgrad_jax.ops.logging_ops import print  # noqa: A004 - tf.print, as TF exports it
+from tfgrad_jax.ops.control_flow_ops import case, cond, group, no_op, switch_case, while_loop
+from tfgrad_jax.ops.variables import Variable
+from tfgrad_jax.tape import GradientTape
+from tfgrad_jax.module import Module
 from tfgrad_jax.ops.functional_ops import foldl, foldr, map_fn, scan, vectorized_map
 from tfgrad_jax.op_catalog import list_ops
 from tfgrad_jax import autograph
@@ -40,6 +45,7 @@ from tfgrad_jax import math
 from tfgrad_jax import nn
 from tfgrad_jax import linalg
 from tfgrad_jax import random
+from tfgrad_jax import keras
 from tfgrad_jax.ops.linalg_ops import eye, tensordot
 from tfgrad_jax.ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, range,
                                       rank, reshape, shape, size, squeeze, stack, stop_gradient,

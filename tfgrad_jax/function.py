@@ -19,6 +19,7 @@ of the calling graph is kept on that graph.
 import functools
 import inspect
 import itertools
+import logging
 import weakref
 
 import jax
@@ -28,6 +29,7 @@ from jax import export as jax_export
 from tfgrad_jax.framework import lowering
 from tfgrad_jax.framework import dtypes, nest
 from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.errors import FailedPreconditionError
 from tfgrad_jax.framework.func_graph import FuncGraph, is_stateful
 from tfgrad_jax.framework.indexed_slices import IndexedSlices
 from tfgrad_jax.framework.op_def import (apply_op, def_op, inaccessible_tensor_error,
@@ -36,6 +38,7 @@ from tfgrad_jax.framework.program import Program
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.framework.tensor_spec import TensorSpec
+from tfgrad_jax.ops import variables
 
 
 class ConcreteFunction:
@@ -60,11 +63,18 @@ class ConcreteFunction:
         self._captured = graph.external_captures
         self._all_inputs = graph.inputs + graph.internal_captures
         self.lowering_count = 0
-        # Ops without outputs that act (an Assert) run on every call, as TF's automatic
-        # control dependencies make them.
-        effects = [op for op in graph.get_operations() if op._opdef.is_stateful and
-                   not op._outputs]
-        self._lowered = lowering.lower(self._all_inputs, self._output_tensors, effects)
+        # State: each variable assigned in the function comes out as an extra output,
+        # written back after the call (to the variable passed, for a variable argument).
+        assigned = graph.assigned_variables()
+        arg_positions = getattr(graph, "_variable_args", {})
+        self._state_targets = [arg_positions.get(id(v), v) for v, _ in assigned]
+        self._has_variable_args = bool(arg_positions)
+        self._initializing = None  # a first trace that creates variables, run once (Function)
+        # Ops that act (an Assert, a print in a loop) run on every call, as TF's
+        # automatic control dependencies make them.
+        self._lowered = lowering.lower(self._all_inputs,
+                                       self._output_tensors + [t for _, t in assigned],
+                                       lowering.effect_ops(graph))
         lowered = self._lowered
 
         def jax_function(*arrays):
@@ -91,13 +101,20 @@ class ConcreteFunction:
         return self._input_specs
 
     def _capture_values(self):
-        return [c._value if isinstance(c, EagerTensor) else c.read_value()._value
-                for c in self._captured]
+        return [_captured_value(c) for c in self._captured]
 
     def _call_flat(self, arrays):
+        passed = arrays
+        if self._has_variable_args:  # variables given as arguments: their values go in
+            arrays = [_captured_value(a) if getattr(a, "_is_variable", False) else a
+                      for a in arrays]
         if self._captured:
             arrays = list(arrays) + self._capture_values()
         results = self._program(*arrays)
+        if self._state_targets:
+            n = len(self._output_dtypes)
+            for target, value in zip(self._state_targets, results[n:]):
+                (passed[target] if isinstance(target, int) else target)._value = value
         if self._single_output:  # the common case, without a pass over the structure
             return EagerTensor(results[0], self._output_dtypes[0])
         it = iter(EagerTensor(v, d) for v, d in zip(results, self._output_dtypes))
@@ -147,6 +164,18 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self.graph.name}{self.pretty_printed_signature()}>"
 
 
+def _captured_value(value):
+    """The array passed for a captured eager tensor, variable or random-op counter."""
+    if isinstance(value, EagerTensor):
+        return value._value
+    if getattr(value, "_is_variable", False):
+        if value._value is None:
+            raise FailedPreconditionError(None, None, f"Variable {value.name} is used by a "
+                                          "tf.function before it is initialized.")
+        return value._value
+    return value.read_value()._value
+
+
 def _array_dtype(a):
     if isinstance(a, Tensor):
         return a.dtype.as_numpy_dtype
@@ -154,6 +183,75 @@ def _array_dtype(a):
 
 
 _scope_counter = itertools.count()
+
+# ---------------------------------------------------------------------------
+# TF's warnings and switches around tf.function calls.
+
+_run_eagerly = [False]
+_logger = logging.getLogger("tfgrad_jax")
+
+
+def run_functions_eagerly(run_eagerly):
+    """Makes every tf.function run its Python function eagerly, as
+    `tf.config.run_functions_eagerly` (for debugging)."""
+    _run_eagerly[0] = bool(run_eagerly)
+
+
+def functions_run_eagerly():
+    """Whether `run_functions_eagerly(True)` is in effect."""
+    return _run_eagerly[0]
+
+
+class _TracingDetector:
+    """TF's warning when recent calls of a function retrace too often.
+
+    As TF 2.21: over the last 10 calls (counted in whole tracing calls), 5
+    or more tracing calls warn, at most twice per Python function; every
+    tf.function made from the same Python function shares the count.
+    """
+
+    __slots__ = ("calls_per_tracing", "calls", "warnings")
+
+    def __init__(self):
+        self.calls_per_tracing, self.calls, self.warnings = [], 0, 0
+
+    def called(self, traced, python_function):
+        self.calls += 1
+        if not traced:
+            if not self.calls_per_tracing:
+                self.calls_per_tracing = [0]
+            self.calls_per_tracing[-1] += 1
+            return
+        self.calls_per_tracing.append(1)
+        while self.calls_per_tracing and self.calls - self.calls_per_tracing[0] > 10:
+            self.calls -= self.calls_per_tracing.pop(0)
+        if self.warnings < 2 and len(self.calls_per_tracing) >= 5:
+            self.warnings += 1
+            _logger.warning(
+                f"{len(self.calls_per_tracing)} out of the last {self.calls} calls to "
+                f"{python_function} triggered tf.function retracing. Tracing is expensive and "
+                "the excessive number of tracings could be due to (1) creating @tf.function "
+                "repeatedly in a loop, (2) passing tensors with different shapes, (3) passing "
+                "Python objects instead of tensors. For (1), please define your @tf.function "
+                "outside of the loop. For (2), @tf.function has reduce_retracing=True option "
+                "that can avoid unnecessary retracing. For (3), please refer to "
+                "https://www.tensorflow.org/guide/function#controlling_retracing and "
+                "https://www.tensorflow.org/api_docs/python/tf/function for  more details.")
+
+
+_detectors = weakref.WeakKeyDictionary()
+
+
+def _tracing_detector(python_function):
+    target = getattr(python_function, "__func__", python_function)  # methods: the function
+    target = getattr(target, "__wrapped__", target)
+    try:
+        detector = _detectors.get(target)
+        if detector is None:
+            detector = _detectors[target] = _TracingDetector()
+    except TypeError:  # not weakly referenceable: no warning
+        return _TracingDetector()
+    return detector
 
 
 class _Tracer:
@@ -213,6 +311,13 @@ def _placeholders_for(structure, graph, names, symbolic_scope):
 
     def make(leaf, base):
         aval = None
+        if getattr(leaf, "_is_variable", False):  # a variable argument: its value goes in
+            ph = make_placeholder(graph, leaf.dtype, leaf._aval, base, leaf.shape)
+            graph._variable_args = getattr(graph, "_variable_args", {})
+            graph._variable_args[id(leaf)] = len(graph.inputs)
+            graph.inputs.append(ph)
+            graph._variables[id(leaf)] = [leaf, [ph]]
+            return leaf
         if isinstance(leaf, SymbolicTensor):  # a call from another graph
             dtype, shape, aval = leaf.dtype, leaf.shape, leaf._aval
         elif isinstance(leaf, TensorSpec):
@@ -266,6 +371,8 @@ class Function:
         self._cache = {}
         self._graph_traces = {}  # traces used by other graphs (PartitionedCall)
         self._tracing_count = 0
+        self._traced_once = False
+        self._detector = None  # TF's retracing warning (shared per Python function)
         self._descriptor_cache = weakref.WeakKeyDictionary()
         try:
             self._signature = inspect.signature(python_function)
@@ -329,6 +436,9 @@ class Function:
     def __call__(self, *args, **kwargs):
         if not graph_mod.executing_eagerly():
             return self._call_in_graph(args, kwargs)
+        if _run_eagerly[0]:  # tf.config.run_functions_eagerly(True)
+            return self._python_function(*args, **kwargs)
+        traced = self._tracing_count
         if self._input_signature is not None:
             concrete, arrays = self._signature_call(args, kwargs)
         else:
@@ -340,6 +450,12 @@ class Function:
             if concrete is None:
                 concrete = self._trace(args, kwargs)
                 self._cache[key] = concrete
+        if self._detector is None:
+            self._detector = _tracing_detector(self._python_function)
+        self._detector.called(self._tracing_count != traced, self._python_function)
+        if concrete._initializing is not None:  # the first call creates the variables
+            concrete._initializing, first = None, concrete._initializing
+            return first._call_flat(arrays)
         return concrete._call_flat(arrays)
 
     def _signature_call(self, args, kwargs):
@@ -384,8 +500,26 @@ class Function:
         return concrete, arrays
 
     def _trace(self, args, kwargs):
-        graph, outputs, leaves, input_specs = self._trace_graph(args, kwargs, None)
-        return ConcreteFunction(graph, outputs, leaves, input_specs)
+        """A ConcreteFunction for these arguments, with TF's rule for creating variables.
+
+        Only the function's first trace may create variables. If it does, the
+        function is traced again at once (TF traces twice too) and that second
+        trace, which must create none (ValueError), is kept; the first one runs
+        on the first call only, initializing the variables.
+        """
+        if self._traced_once:
+            with variables.not_creating_variables():
+                return ConcreteFunction(*self._trace_graph(args, kwargs, None))
+        self._traced_once = True
+        created = []
+        with variables.creating_variables(created):
+            first = ConcreteFunction(*self._trace_graph(args, kwargs, None))
+        if not created:
+            return first
+        with variables.not_creating_variables():
+            concrete = ConcreteFunction(*self._trace_graph(args, kwargs, None))
+        concrete._initializing = first
+        return concrete
 
     def _trace_graph(self, args, kwargs, outer_graph):
         """Traces the Python function into a new FuncGraph; returns it with its outputs."""
@@ -419,20 +553,31 @@ class Function:
         traced = self._graph_traces.get(key) or graph._derived.get(("function", self, key))
         if traced is None:
             trace_args = tuple(self._input_signature) if key == "signature" else args
+            created = len(variables.created_so_far())
             func_graph, outputs, leaves, _ = self._trace_graph(trace_args, kwargs, graph)
+            # The variables it assigns come out after its outputs (then the caller's).
+            assigned = func_graph.assigned_variables()
+            func_graph.outputs += [t for _, t in assigned]
+            func_graph.assigned_outputs = [v for v, _ in assigned]
             traced = (func_graph, outputs, leaves)
-            if func_graph.captures_symbolic_tensors:  # it belongs to this graph
+            if len(variables.created_so_far()) > created:
+                pass  # it made variables (a first trace): not reused, it initializes them
+            elif func_graph.captures_symbolic_tensors:  # it belongs to this graph
                 graph._derived[("function", self, key)] = traced
             else:
                 func_graph.detach()
                 self._graph_traces[key] = traced
         func_graph, outputs, leaves = traced
         inputs = _tensor_leaves(list(args) + [kwargs[k] for k in sorted(kwargs)])
-        inputs += [root if isinstance(root, Tensor) else graph.capture(root)
-                   for root in func_graph.external_captures]
+        inputs += [_external_in(graph, root) for root in func_graph.external_captures]
         opdef = STATEFUL_PARTITIONED_CALL if is_stateful(func_graph) else PARTITIONED_CALL
         results = apply_op(opdef, [inputs], {"f": func_graph}, name="PartitionedCall")
-        it = iter(results if func_graph.outputs else ())
+        results = results if isinstance(results, tuple) else (results,) if func_graph.outputs \
+            else ()
+        n_state = len(func_graph.assigned_outputs)
+        for variable, t in zip(func_graph.assigned_outputs, results[len(results) - n_state:]):
+            graph.set_variable_version(variable, t)
+        it = iter(results[:len(results) - n_state])
         return nest.pack_sequence_as(outputs, [_rebuild_leaf(leaf, it) for leaf in leaves])
 
     def _signature_tensors(self, args, kwargs):
@@ -486,6 +631,15 @@ def _spec_of(x):
         if nest.is_nested(x) else x
 
 
+def _external_in(graph, root):
+    """What `graph` passes for a value the called function captured."""
+    if isinstance(root, Tensor):
+        return root
+    if getattr(root, "_is_variable", False):
+        return graph.variable_version(root)
+    return graph.capture(root)
+
+
 def _graph_call_key(x):
     """The trace key of the arguments of a call made while a graph is built."""
     if isinstance(x, Tensor):
@@ -520,12 +674,20 @@ def _call_deps(op, graph_deps):
     return graphs_deps(op, graph_deps, [op.get_attr("f")], 0)
 
 
+def _call_avals(inputs, attrs):
+    f = attrs["f"]
+    if all(t._aval == p._aval for t, p in zip(inputs, f.all_inputs)):
+        return [t._aval for t in f.outputs]
+    return None  # a trace reused for other (symbolic) dims: infer by tracing
+
+
 # TF's call of a function from a graph; the stateful form when the function has
 # stateful ops (random numbers), so that it is never constant-folded.
 PARTITIONED_CALL = def_op("PartitionedCall", _call_lowering, "args: N*", graph_attrs=("f",),
-                          deps=_call_deps)
+                          deps=_call_deps, out_avals=_call_avals)
 STATEFUL_PARTITIONED_CALL = def_op("StatefulPartitionedCall", _call_lowering, "args: N*",
-                                   graph_attrs=("f",), deps=_call_deps, stateful=True)
+                                   graph_attrs=("f",), deps=_call_deps, out_avals=_call_avals,
+                                   stateful=True)
 
 
 def _leaf_tensors(leaf):

@@ -207,7 +207,9 @@ def _call_with_gradient_deps(op, graph_deps):
 
 # An op forwarded as it is, differentiated with a TF gradient function (a sub-graph).
 CALL_WITH_GRADIENT = def_op("CallWithGradient", _call_with_gradient_lowering, "args: N*",
-                            graph_attrs=("forward", "gradient"), deps=_call_with_gradient_deps)
+                            graph_attrs=("forward", "gradient"), deps=_call_with_gradient_deps,
+                            out_avals=lambda inputs, attrs: [t._aval for t in
+                                                             attrs["forward"].outputs])
 
 
 # ---------------------------------------------------------------------------
@@ -244,7 +246,7 @@ def build_forward(ops, externals, probe_points, ys, name):
     return graph
 
 
-def _gradient_lowering(inputs, *, forward, gate):
+def _gradient_lowering(inputs, *, forward, gate, batch=None):
     n_probes = len(forward.probe_targets)
     n_ext = len(forward.inputs) - n_probes
     externals, seeds = inputs[:n_ext], inputs[n_ext:]
@@ -258,7 +260,10 @@ def _gradient_lowering(inputs, *, forward, gate):
     seeds = [jnp.conj(s) if jnp.iscomplexobj(s) else jnp.asarray(s) for s in seeds]
     with lowering.reverse_mode():
         _, pullback = jax.vjp(lambda p: forward_fn(*externals, *p), probes)
-    (grads,) = pullback(list(seeds))
+    if batch:  # one seed per row: the rows of a Jacobian, in one vectorised pullback
+        (grads,) = jax.vmap(lambda *rows: pullback(list(rows)))(*seeds)
+    else:
+        (grads,) = pullback(list(seeds))
     grads = tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in grads)
     if gate:
         grads = lax.optimization_barrier(grads)
@@ -282,7 +287,15 @@ def _gradient_deps(op, graph_deps):
 
 
 SYMBOLIC_GRADIENT = def_op("SymbolicGradient", _gradient_lowering, "inputs: N*",
-                           graph_attrs=("forward",), deps=_gradient_deps)
+                           graph_attrs=("forward",), deps=_gradient_deps,
+                           out_avals=lambda inputs, attrs: _gradient_avals(attrs))
+
+
+def _gradient_avals(attrs):
+    """A gradient has its x's shape and dtype (after the rows of a batch of seeds)."""
+    batch = attrs.get("batch")
+    return [jax.ShapeDtypeStruct(((batch,) if batch else ()) + tuple(t._aval.shape),
+                                 t._aval.dtype) for t in attrs["forward"].probe_targets]
 
 
 def _jaxpr_deps(jaxpr, in_deps):

@@ -123,8 +123,6 @@ def _as_list(value):
 
 
 def _to_graph_tensor(value, graph, what):
-    if hasattr(value, "_gradient_tensor"):  # a variable: differentiate its value
-        value = value._gradient_tensor()
     if hasattr(value, "_as_tensor"):
         value = value._as_tensor()
     if value is None:
@@ -178,7 +176,8 @@ def _default_grad_ys(ys, grad_ys):
     return seeds
 
 
-def _check_unconnected(value):
+def unconnected_mode(value):
+    """`unconnected_gradients` as an UnconnectedGradients member (ValueError if unknown)."""
     try:
         return UnconnectedGradients(value)
     except ValueError:
@@ -285,7 +284,7 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
             raise RuntimeError("tf.gradients is not supported when eager execution is enabled. "
                                "Use tf.GradientTape instead.")
         graph = symbolic[0].graph
-    unconnected = _check_unconnected(unconnected_gradients)
+    unconnected = unconnected_mode(unconnected_gradients)
     if aggregation_method not in [None] + _ACCEPTED_AGGREGATION:
         raise ValueError(f"Invalid `aggregation_method` specified {aggregation_method}. "
                          f"Accepted values are {_ACCEPTED_AGGREGATION}.")
@@ -299,15 +298,55 @@ def gradients(ys, xs, grad_ys=None, name="gradients", gate_gradients=False,
 
     with graph.as_default(), graph.name_scope(name or "gradients"):
         ys_t = [_to_graph_tensor(y, graph, "ys") for y in ys_list]
-        xs_t = [_to_graph_tensor(x, graph, "xs") for x in xs_list]
+        # A variable stands for every use of its value here (TF differentiates with
+        # respect to the resource): its reads, and its versions that ops carrying
+        # sub-graphs read. Its gradient is their sum.
+        xs_t, uses = [], []
+        for x in xs_list:
+            found = (_variable_uses(graph, x) if getattr(x, "_is_variable", False) else
+                     [_to_graph_tensor(x, graph, "xs")])
+            uses.append(range(len(xs_t), len(xs_t) + len(found)))
+            xs_t.extend(found)
         stops = [_to_graph_tensor(s, graph, "stop_gradients") for s in stop_list]
         seeds = _default_grad_ys(ys_t, grad_ys_list)
         results = _build_gradients(graph, ys_t, xs_t, seeds, stops, bool(gate_gradients))
-        return _fill_unconnected(xs_t, results, unconnected)
+        results = [sum_of_uses([results[i] for i in u]) for u in uses]
+        return _fill_unconnected(xs_list, results, unconnected)
 
 
-def _build_gradients(graph, ys, xs, seeds, stops, gate):
-    """The gradient tensor (or None) for each x; adds one SymbolicGradient op if needed."""
+def _variable_uses(graph, variable):
+    """The tensors through which ops of `graph` use `variable`'s value (see gradients)."""
+    found = []
+    for version in graph.variable_versions(variable):
+        if any(op._opdef.graph_attrs for op in version._consumers):
+            found.append(version)  # an op carrying sub-graphs reads it: all its uses
+        else:  # its reads (each one alone, so that a gathered read gives IndexedSlices)
+            found.extend(op._outputs[0] for op in version._consumers
+                         if op.type == "ReadVariableOp")
+    return found
+
+
+def sum_of_uses(grads):
+    """One gradient from the gradients of a variable's uses (IndexedSlices if all are)."""
+    from tfgrad_jax.framework.indexed_slices import IndexedSlices
+    from tfgrad_jax.ops import array_ops
+    grads = [g for g in grads if g is not None]
+    if len(grads) <= 1:
+        return grads[0] if grads else None
+    if all(isinstance(g, IndexedSlices) for g in grads):
+        return IndexedSlices(array_ops.concat([g.values for g in grads], 0),
+                             array_ops.concat([g.indices for g in grads], 0), grads[0].dense_shape)
+    dense = [convert_to_tensor(g) for g in grads]
+    return apply_op(get_opdef("AddN"), [dense], name="AddN")
+
+
+def _build_gradients(graph, ys, xs, seeds, stops, gate, batch=None):
+    """The gradient tensor (or None) for each x; adds one SymbolicGradient op if needed.
+
+    With `batch` (an int), each seed has that many rows, one seed each, and
+    each gradient gets a leading dimension of that size: one vectorised
+    pullback for a whole Jacobian (`jax.vmap` over the seeds of one vjp).
+    """
     stop_op_ids = {id(s._op) for s in stops}
     # TF calls a registered gradient function only for an op that receives a
     # gradient, and an input it returns None for gets nothing through that op
@@ -344,11 +383,11 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
             connected.append(x)
     used_ys = [(y, s) for y, s in flows if id(y) in forward]
     if not connected or not used_ys:
-        return _zeros_for_siblings(xs, results, ops)
+        return results if batch else _zeros_for_siblings(xs, results, ops)
 
     functions = {op._id for op in ops if policies[op._id][0] == "function"}
     computed = {id(t) for op in ops for t in op._outputs}
-    sparse = _sparse_xs(connected, ops, computed, used_ys, functions)
+    sparse = {} if batch else _sparse_xs(connected, ops, computed, used_ys, functions)
     # The gathers of a sparse x read from outside run outside the sub-graph too, so
     # that the gradient op does not read x (the gradient of a gradient stays sparse).
     outside = {g._id for x_id, gathers in sparse.items() if x_id not in computed
@@ -385,7 +424,8 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
     forward_graph = gradient_ops.build_forward(ops, externals, probe_points,
                                                [y for y, _ in used_ys], label)
     outs = apply_op(SYMBOLIC_GRADIENT, [externals + [s for _, s in used_ys]],
-                    {"forward": forward_graph, "gate": gate}, name="SymbolicGradient")
+                    {"forward": forward_graph, "gate": gate, "batch": batch},
+                    name="SymbolicGradient")
     outs = outs if isinstance(outs, tuple) else (outs,)
     by_point = {id(p): g for p, g in zip(probe_points, outs)}
     for i, x in enumerate(xs):
@@ -393,7 +433,67 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate):
             results[i] = by_point[id(x)]
         elif id(x) in sparse:
             results[i] = _indexed_slices_gradient(x, sparse[id(x)], by_point)
-    return _zeros_for_siblings(xs, results, ops)
+    return results if batch else _zeros_for_siblings(xs, results, ops)
+
+
+def _identity_rows(n, dtype):
+    """The n x n identity, as one_hot(range(n)): XLA builds it from an iota, with no n x n
+    constant to embed (tf.eye's gather would embed index arrays)."""
+    from tfgrad_jax.ops import array_ops
+    return array_ops.one_hot(array_ops.range(n), n, dtype=dtype)
+
+
+def batch_jacobian(y, uses, stops=()):
+    """Per example b, d y[b] / d x[b] for an x whose uses are `uses` (summed): one
+    vectorised pullback whose seed k is one at element k of every example (TF's
+    batch_jacobian assumes examples independent). None if no use connects."""
+    from tfgrad_jax.ops import array_ops
+    graph = y.graph
+    rest = y.shape[1:]
+    k = rest.num_elements()
+    if k is None or y.shape.rank is None or y.shape[0] is None:
+        raise ValueError(f"batch_jacobian needs the target's shape known when the graph is "
+                         f"built; {y.name} has shape {y.shape}.")
+    batch = y.shape[0]
+    with graph.as_default(), graph.name_scope("batch_jacobian"):
+        rows = array_ops.reshape(_identity_rows(k, y.dtype), [k, 1] + rest.as_list())
+        seeds = array_ops.broadcast_to(rows, [k, batch] + rest.as_list())
+        grads = _build_gradients(graph, [y], list(uses), [seeds], list(stops), False, batch=k)
+        grads = [g for g in grads if g is not None]
+        if not grads:
+            return None
+        total = grads[0] if len(grads) == 1 else apply_op(get_opdef("AddN"), [grads])
+        x_rest = total.shape.as_list()[2:]
+        total = array_ops.transpose(total, [1, 0] + list(range(2, 2 + len(x_rest))))
+        return array_ops.reshape(total, [batch] + rest.as_list() + x_rest)
+
+
+def jacobians(y, xs, stops=(), unconnected_gradients=UnconnectedGradients.NONE):
+    """d y / d x for each x, shaped y.shape + x.shape: one vectorised pullback.
+
+    What `GradientTape.jacobian` and `tf.hessians` build on: the seeds are the
+    rows of an identity matrix, and one SymbolicGradient op maps the pullback
+    over them (`jax.vmap`), never one gradient per element of y. Needs y's
+    shape known when the graph is built.
+    """
+    from tfgrad_jax.ops import array_ops
+    graph = y.graph
+    n = y.shape.num_elements()
+    if n is None:
+        raise ValueError(f"A Jacobian needs the shape of its target known when the graph is "
+                         f"built; {y.name} has shape {y.shape}.")
+    unconnected = unconnected_mode(unconnected_gradients)
+    with graph.as_default(), graph.name_scope("jacobian"):
+        seeds = array_ops.reshape(_identity_rows(n, y.dtype), [n] + y.shape.as_list())
+        grads = _build_gradients(graph, [y], list(xs), [seeds], list(stops), False, batch=n)
+        out = []
+        for x, g in zip(xs, grads):
+            if g is None:
+                out.append(None if unconnected is UnconnectedGradients.NONE else
+                           array_ops.zeros(y.shape.as_list() + x.shape.as_list(), x.dtype))
+            else:
+                out.append(array_ops.reshape(g, y.shape.as_list() + x.shape.as_list()))
+        return out
 
 
 def _through_integer_cast(y, seed, stop_op_ids):
@@ -481,8 +581,8 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
              aggregation_method=None):
     """Second derivatives of sum(ys) for each x, shaped shape(x) + shape(x), as `tf.hessians`.
 
-    Built from tf.gradients twice: one gradient per element of the first
-    gradient (as TF's loop does), stacked and reshaped.
+    The gradient, then its Jacobian with respect to x as one vectorised
+    pullback (`jacobians`), not one gradient per element as TF's loop does.
     """
     from tfgrad_jax.ops import array_ops
     xs_list = _as_list(xs)
@@ -498,16 +598,11 @@ def hessians(ys, xs, name="hessians", colocate_gradients_with_ops=False, gate_gr
             if g is None:
                 out.append(None)
                 continue
-            n = x.shape.num_elements()
-            if n is None:
+            if x.shape.num_elements() is None:
                 raise ValueError(f"tf.hessians needs a fully defined shape for {x.name}, "
                                  f"got {x.shape}.")
-            flat = array_ops.reshape(g, [-1])
-            rows = []
-            for i in range(n):
-                (row,) = gradients(flat[i], [x], unconnected_gradients="zero")
-                rows.append(array_ops.reshape(row, [-1]))
-            hess = array_ops.stack(rows) if rows else array_ops.zeros([0, 0], x.dtype)
+            flat = array_ops.reshape(convert_to_tensor(g), [-1])
+            (hess,) = jacobians(flat, [x], unconnected_gradients="zero")
             out.append(array_ops.reshape(hess, x.shape.as_list() + x.shape.as_list()))
     return out
 
@@ -519,51 +614,80 @@ _custom_gradient_uid = itertools.count()
 
 
 def custom_gradient(f=None):
-    """Decorates `f(*x) -> (y, grad_fn)` so that tf.gradients uses `grad_fn(*dy)`.
+    """Decorates `f(*x) -> (y, grad_fn)` so that gradients use `grad_fn(*dy)`, as TF's.
 
-    As `tf.custom_gradient` in graph mode: the forward ops of `f` are built
-    as usual and the results pass through an IdentityN op whose registered
-    gradient calls `grad_fn`. When `grad_fn` takes `variables`, it is called
-    with `variables=[]` and must return `(input_grads, variable_grads)`.
-    Eagerly, `f` runs and its value is returned (there is no tape yet).
+    The forward ops of `f` are built (or run) as usual and the results pass
+    through an IdentityN op whose registered gradient calls `grad_fn`, in a
+    graph and, eagerly, in the graph a GradientTape records. When `grad_fn`
+    takes `variables`, it is called with the variables `f` read and must
+    return `(input_grads, variable_grads)`; the variables' gradients flow to
+    those reads.
     """
     if f is None:
         return custom_gradient
 
     def decorated(*args, **kwargs):
+        from tfgrad_jax import tape as tape_mod
         graph = graph_mod.current_graph_or_none()
         if graph is None:
-            result, _ = f(*args, **kwargs)
+            recorder = tape_mod.active_recorder()
+            with tape_mod.collecting_reads() as reads:
+                result, grad_fn = f(*args, **kwargs)
+            if recorder is None:
+                return result
+            eager_results = [convert_to_tensor(r) for r in nest.flatten(result)]
+            first = len(recorder.graph._ops)
+            with recorder.graph.as_default():
+                outs = _through_custom_gradient(
+                    recorder.graph, [recorder.source(r) for r in eager_results],
+                    [recorder.source(convert_to_tensor(a)) for a in args],
+                    [(v, recorder.source(t)) for v, t in reads], grad_fn)
+            recorder.map_results(eager_results, outs)
+            tape_mod.note_new_ops(recorder.graph, first)
             return result
         arg_tensors = [convert_to_tensor(a) for a in args]
-        result, grad_fn = f(*arg_tensors, **kwargs)
+        with tape_mod.collecting_reads() as reads:
+            result, grad_fn = f(*arg_tensors, **kwargs)
         flat_result = [convert_to_tensor(r) for r in nest.flatten(result)]
-        n_results = len(flat_result)
-        wants_variables = "variables" in _parameters(grad_fn)
-        gradient_name = f"CustomGradient-{next(_custom_gradient_uid)}"
-
-        def grad_of_identity_n(op, *grads):
-            if wants_variables:
-                input_grads, _ = grad_fn(*grads[:n_results], variables=[])
-            else:
-                input_grads = grad_fn(*grads[:n_results])
-            input_grads = list(input_grads) if isinstance(input_grads, (list, tuple)) else [
-                input_grads]
-            if len(input_grads) != len(arg_tensors):
-                raise ValueError(f"custom_gradient function expected to return "
-                                 f"{len(arg_tensors)} gradients, but returned "
-                                 f"{len(input_grads)} instead.")
-            return [None] * n_results + input_grads
-
-        gradient_registry.register_in_graph(graph, gradient_name, grad_of_identity_n)
-        from tfgrad_jax.ops.array_ops import identity_n
-        with graph.gradient_override_map({"IdentityN": gradient_name}):
-            outs = identity_n(flat_result + arg_tensors)
-        return nest.pack_sequence_as(result, list(outs[:n_results]))
+        outs = _through_custom_gradient(graph, flat_result, arg_tensors, reads, grad_fn)
+        return nest.pack_sequence_as(result, outs)
 
     decorated.__name__ = getattr(f, "__name__", "custom_gradient")
     decorated.__doc__ = getattr(f, "__doc__", None)
     return decorated
+
+
+def _through_custom_gradient(graph, results, args, reads, grad_fn):
+    """IdentityN(results + args + variable reads) with `grad_fn` as its gradient."""
+    n_results, n_args = len(results), len(args)
+    wants_variables = "variables" in _parameters(grad_fn)
+    variables = list({id(v): v for v, _ in reads}.values())
+    read_tensors = [t for _, t in reads] if wants_variables else []
+    gradient_name = f"CustomGradient-{next(_custom_gradient_uid)}"
+
+    def grad_of_identity_n(op, *grads):
+        if wants_variables:
+            input_grads, variable_grads = grad_fn(*grads[:n_results], variables=variables)
+        else:
+            input_grads, variable_grads = grad_fn(*grads[:n_results]), []
+        input_grads = list(input_grads) if isinstance(input_grads, (list, tuple)) else [
+            input_grads]
+        if len(input_grads) != n_args:
+            raise ValueError(f"custom_gradient function expected to return {n_args} "
+                             f"gradients, but returned {len(input_grads)} instead.")
+        by_variable = dict(zip((id(v) for v in variables), list(variable_grads or [])))
+        # Each read of a variable takes the variable's gradient once (its reads are summed).
+        seen, per_read = set(), []
+        for v, _ in reads:
+            per_read.append(None if id(v) in seen else by_variable.get(id(v)))
+            seen.add(id(v))
+        return [None] * n_results + input_grads + (per_read if wants_variables else [])
+
+    gradient_registry.register_in_graph(graph, gradient_name, grad_of_identity_n)
+    from tfgrad_jax.ops.array_ops import identity_n
+    with graph.gradient_override_map({"IdentityN": gradient_name}):
+        outs = identity_n(results + args + read_tensors)
+    return list(outs[:n_results])
 
 
 def _parameters(fn):

@@ -7,7 +7,6 @@ what TF would need to make the loop work).
 """
 
 import builtins
-import warnings
 
 from tfgrad_jax.autograph import operators
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
@@ -100,23 +99,14 @@ def zip_(*iterables, strict=False):
 
 
 def print_(*objects, **kwargs):
-    """`print`, as TF's overload: graph tensors go to `tf.print` when the package has one.
+    """`print`, as in TF 2.21: Python's print, run when the function is traced.
 
-    TF prints graph tensors when the graph runs, with `tf.print`. Where
-    tfgrad_jax has no `tf.print` yet, graph tensors are printed when the
-    function is traced (their symbolic description), with a warning once.
+    TF's AutoGraph leaves `print` calls unconverted unless the
+    BUILTIN_FUNCTIONS feature is asked for (it is off by default), so a graph
+    tensor prints as its description (`Tensor("x:0", shape=(2,),
+    dtype=float32)`) once per trace, which is how TF code shows when it
+    retraces; values are printed at run time with `tf.print`.
     """
-    unknown = set(kwargs) - {"sep", "end", "file", "flush"}
-    if unknown:
-        raise ValueError(f"invalid keyword arguments: {tuple(unknown)}")
-    if any(isinstance(o, SymbolicTensor) for o in objects):
-        tf_print = getattr(_tf(), "print", None)
-        if tf_print is not None and tf_print is not builtins.print:
-            kwargs.pop("flush", None)
-            return tf_print(*objects, **kwargs)
-        warnings.warn("print() of a graph tensor inside a converted function prints it when "
-                      "the function is traced: tfgrad_jax has no tf.print to print it at run "
-                      "time.", stacklevel=3)
     return builtins.print(*objects, **kwargs)
 
 

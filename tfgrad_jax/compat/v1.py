@@ -19,7 +19,9 @@ from tfgrad_jax.framework.op_def import make_placeholder
 from tfgrad_jax.framework.program import Program
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor, to_numpy
 from tfgrad_jax.framework.tensor_shape import TensorShape
+from tfgrad_jax.framework.errors import FailedPreconditionError
 from tfgrad_jax.gradients import gradients as _gradients
+from tfgrad_jax.ops.variables import ASSIGN_OPS
 from tfgrad_jax.ops.check_ops import Assert
 from tfgrad_jax.ops.control_flow_ops import case, switch_case
 from tfgrad_jax.ops.control_flow_ops import cond_v1 as cond
@@ -85,6 +87,22 @@ class Session:
         self.graph = graph if graph is not None else get_default_graph()
         self._cache = {}
         self._closed = False
+        self._state = {}  # id(variable) -> (variable, its value in this session)
+
+    def _state_values(self, plan):
+        values = []
+        for variable, is_read in zip(plan.variables, plan.reads):
+            entry = self._state.get(id(variable))
+            if entry is None:
+                if is_read:
+                    raise FailedPreconditionError(
+                        None, None, f"Error while reading resource variable "
+                        f"{variable._shared_name} from Container: localhost. This could mean "
+                        "that the variable was uninitialized.")
+                values.append(np.zeros(variable._aval.shape, variable._aval.dtype))
+            else:
+                values.append(entry[1])
+        return values
 
     def _resolve(self, fetch):
         if isinstance(fetch, str):
@@ -118,11 +136,15 @@ class Session:
         ops = [f for f in flat if isinstance(f, Operation)]
         key = (tuple(id(t) for t in targets), tuple(id(op) for op in ops),
                tuple(id(t) for t, _ in feeds), self.graph.version)
-        compiled = self._cache.get(key)
-        if compiled is None:
-            fn = lowering.lower([t for t, _ in feeds], targets, ops)
-            compiled = self._cache[key] = Program(fn)
-        values = compiled(*[a for _, a in feeds]) if targets or ops else []
+        plan = self._cache.get(key)
+        if plan is None:
+            plan = self._cache[key] = _RunPlan(self.graph, [t for t, _ in feeds], targets, ops)
+        if not (targets or ops):
+            return nest.pack_sequence_as(fetches, [None] * len(flat)) if nest.is_nested(
+                fetches) else None
+        values = plan.program(*[a for _, a in feeds], *self._state_values(plan))
+        for variable, value in zip(plan.assigned, values[len(targets):]):
+            self._state[id(variable)] = (variable, value)
         by_id = {id(t): np.asarray(v) for t, v in zip(targets, values)}
         out = [None if isinstance(f, Operation) else _numpy_value(by_id[id(f)]) for f in flat]
         return nest.pack_sequence_as(fetches, out) if nest.is_nested(fetches) else out[0]
@@ -145,6 +167,32 @@ class Session:
         self._graph_ctx.__exit__(*exc)
         self.close()
         return False
+
+
+class _RunPlan:
+    """What one kind of `Session.run` computes: its program, the variables it reads (as
+    extra inputs, after the feeds) and those it assigns (extra outputs, after the
+    fetches: the last assignment of each that runs)."""
+
+    def __init__(self, graph, feeds, targets, ops):
+        known = {id(t) for t in feeds}
+        scheduled = lowering.schedule(targets, known, ops)
+        variable_of = {id(t): var for var, versions in graph._variables.values()
+                       for t in versions}
+        handles = [op for op in scheduled if op.type == "VarHandleOp"]
+        self.variables = [variable_of[id(op._outputs[0])] for op in handles]
+        ids = {id(op) for op in scheduled}
+        # A handle only an initializer assigns through needs no value yet.
+        self.reads = [any(c.type != "AssignVariableOp" and id(c) in ids
+                          for c in op._outputs[0]._consumers) for op in handles]
+        last = {}
+        for op in scheduled:
+            if op.type in ASSIGN_OPS:
+                last[id(variable_of[id(op._outputs[0])])] = op
+        self.assigned = [variable_of[id(op._outputs[0])] for op in last.values()]
+        fn = lowering.lower(list(feeds) + [op._outputs[0] for op in handles],
+                            list(targets) + [op._outputs[0] for op in last.values()], ops)
+        self.program = Program(fn)
 
 
 def _numpy_value(array):

@@ -56,7 +56,9 @@ class FuncGraph(graph_mod.Graph):
             return entry[1]
         external = value
         outer = self.outer_graph
-        if outer is not None:
+        if outer is not None and getattr(value, "_is_variable", False):
+            external = outer.variable_version(value)  # its value where this graph is used
+        elif outer is not None:
             if isinstance(value, SymbolicTensor):
                 if value.graph is not outer:  # from further out: capture it in between first
                     if not isinstance(outer, FuncGraph):
@@ -64,9 +66,8 @@ class FuncGraph(graph_mod.Graph):
                     external = outer.capture(value)
             else:  # an eager tensor or a stateful object: the outer graph brings it in
                 external = outer.capture(value)
-        if isinstance(external, SymbolicTensor):
-            aval = external._aval
-        else:
+        aval = getattr(external, "_aval", None)  # a graph tensor's, or a variable's value's
+        if aval is None:
             aval = jax.ShapeDtypeStruct(tuple(external.shape), external.dtype.as_numpy_dtype)
         with self.name_scope(None):
             placeholder = make_placeholder(self, external.dtype, aval, name or "Placeholder",
@@ -77,6 +78,33 @@ class FuncGraph(graph_mod.Graph):
         self._capture_list.append((external, placeholder))
         self._capture_roots.append(value)
         return placeholder
+
+    def _variable_entry(self, variable):
+        # The value it has when this graph starts: captured, so passed in by the op
+        # (or the call) that runs the graph.
+        return self.capture(variable, name=f"{variable._shared_name}/resource")
+
+    def promote_variable_captures(self, variables):
+        """Turns the captures of `variables` into inputs (appended), making unused ones.
+
+        A loop body that assigns a variable takes it as a loop variable, not
+        a loop-invariant capture: its placeholder moves from the captures to the
+        inputs (or a new one is made if this graph never read it).
+        """
+        for variable in variables:
+            entry = self._captures.get(id(variable))
+            if entry is None:
+                with self.as_default(), self.name_scope(None):
+                    ph = make_placeholder(self, variable.dtype, variable._aval,
+                                          f"{variable._shared_name}/resource", variable.shape)
+                self._variables.setdefault(id(variable), [variable, [ph]])
+            else:
+                ph = entry[1]
+                keep = [i for i, (_, p) in enumerate(self._capture_list) if p is not ph]
+                self._capture_list = [self._capture_list[i] for i in keep]
+                self._capture_roots = [self._capture_roots[i] for i in keep]
+                self._captures = {k: v for k, v in self._captures.items() if v[1] is not ph}
+            self.inputs.append(ph)
 
     @property
     def captures_symbolic_tensors(self):

@@ -97,6 +97,11 @@ class _ThreadState(threading.local):
         self.graph_stack = []
         self.default_graph = None
         self.session_stack = []  # TF-1 sessions entered as the default
+        self.eager_name_scopes = []  # tf.name_scope entered eagerly (it names variables)
+
+    @property
+    def eager_name_scope(self):
+        return self.eager_name_scopes[-1] if self.eager_name_scopes else ""
 
 
 _state = _ThreadState()
@@ -161,6 +166,20 @@ def encloses(outer, inner):
     return False
 
 
+@contextlib.contextmanager
+def eager_scope():
+    """Ops built in the block run eagerly, outside every graph (TF's `init_scope`, as a
+    tf.function's variables are initialized)."""
+    saved = _state.graph_stack, _state.default_graph
+    _state.graph_stack = []
+    if _state.default_graph is not None and _state.default_graph._v1_default:
+        _state.default_graph = None
+    try:
+        yield
+    finally:
+        _state.graph_stack, _state.default_graph = saved
+
+
 def executing_eagerly():
     """True outside any graph, as `tf.executing_eagerly()`."""
     return current_graph_or_none() is None
@@ -198,6 +217,54 @@ class Graph:
         self.seed = None
         self._seed_offset = 0
         self._derived = {}  # things computed from this graph, cached on it (so they die with it)
+        self._variables = {}  # id(variable) -> [variable, its versions here, oldest first]
+        self._assigned = {}   # id(variable) -> variable, for those assigned here, in order
+
+    # -- variables ---------------------------------------------------------
+    # A variable's value is threaded through a graph as a chain of "versions":
+    # the tensor it starts from here (a handle op in a TF-1 graph, a captured
+    # placeholder in a FuncGraph), then the output of each assignment. A read
+    # reads one version; an assignment takes one and makes the next.
+    def variable_version(self, variable):
+        """The tensor holding `variable`'s value for an op built now in this graph.
+
+        In a function (and its branches and loop bodies) ops run in program
+        order, as TF's automatic control dependencies order them: the latest
+        version. In a TF-1 graph an op sees the value the variable had when
+        the session run started, unless it is built under
+        `control_dependencies` on an assignment of it: then that assignment's.
+        """
+        versions = self._versions(variable)
+        if self.building_function:
+            return versions[-1]
+        waited = {id(op) for ops, _ in self._control_dependencies_stack for op in ops}
+        for t in reversed(versions[1:]):
+            if id(t.op) in waited:
+                return t
+        return versions[0]
+
+    def _versions(self, variable):
+        entry = self._variables.get(id(variable))
+        if entry is None:
+            entry = self._variables[id(variable)] = [variable, [self._variable_entry(variable)]]
+        return entry[1]
+
+    def _variable_entry(self, variable):
+        return variable._handle_in(self)  # a TF-1 graph holds the variable itself
+
+    def set_variable_version(self, variable, tensor):
+        """Records an assignment: `tensor` is `variable`'s newest version here."""
+        self._versions(variable).append(tensor)
+        self._assigned[id(variable)] = variable
+
+    def assigned_variables(self):
+        """[(variable, its newest version)] for the variables assigned in this graph."""
+        return [(v, self._variables[id(v)][1][-1]) for v in self._assigned.values()]
+
+    def variable_versions(self, variable):
+        """Every version of `variable` in this graph, oldest first (empty if unused here)."""
+        entry = self._variables.get(id(variable))
+        return list(entry[1]) if entry is not None else []
 
     # -- naming ------------------------------------------------------------
     def unique_name(self, name, mark_as_used=True):
@@ -401,10 +468,13 @@ class Graph:
         """
         if hasattr(tensor, "_read_in_graph"):
             return tensor._read_in_graph(self)
+        if getattr(tensor, "_is_variable", False):
+            return self.variable_version(tensor)
         from tfgrad_jax.framework import op_def
-        return op_def.apply_op(op_def.CONST, [], {"value": tensor.numpy() if tensor.shape.rank
-                                                  else np.asarray(tensor.numpy()),
-                                                  "dtype": tensor.dtype}, name="Const")
+        value = tensor.numpy() if tensor.shape.rank else np.asarray(tensor.numpy())
+        with self.as_default():
+            return op_def.apply_op(op_def.CONST, [], {"value": value, "dtype": tensor.dtype},
+                                   name="Const")
 
     # -- collections (TF-1) --------------------------------------------------
     def add_to_collection(self, name, value):

@@ -11,6 +11,7 @@ class IndexedSlices:
     """`values`, `indices` and `dense_shape`, as `tf.IndexedSlices`."""
 
     __slots__ = ("_values", "_indices", "_dense_shape", "__weakref__")
+    _is_indexed_slices = True
 
     def __init__(self, values, indices, dense_shape=None):
         self._values = values

@@ -14,6 +14,7 @@ captures, to `fg.outputs`). The lowered function is cached on the FuncGraph
 itself, so it lives and dies with the graph.
 
 Lowering state, for the duration of one trace (a thread-local `context`):
+  * `eager`: the function runs on values, op by op (nothing to fold);
   * `reverse_mode`: the code being lowered will be differentiated in reverse
     (inside a `tf.gradients` op). A while loop then lowers to a scan, which
     JAX can transpose, instead of `lax.while_loop`, which it cannot.
@@ -64,9 +65,10 @@ def run_ops(ops, env):
     constant too: what depends only on constants (a loop's trip count, a
     maximum_iterations) is known to the lowerings that need it static.
     """
+    fold = not context.eager
     for op in ops:
         ins = [env[id(t)] for t in op._inputs]
-        if _foldable(op, ins):
+        if fold and _foldable(op, ins):
             with jax.ensure_compile_time_eval():
                 ins = [jnp.asarray(v) for v in ins]  # lowerings expect jax arrays
                 outs = op._opdef.call(ins, op._input_lengths, op._attrs)
@@ -123,9 +125,24 @@ def lower(inputs, outputs, targets=()):
     return fn
 
 
+def effect_ops(graph):
+    """The ops of `graph` that run for their effects even when nothing uses them.
+
+    TF 2's automatic control dependencies run every stateful op of a function
+    body: an op without outputs (a print, an assert), and a stateful op that
+    carries a sub-graph (a cond or loop with a print inside). Stateful ops
+    with outputs (random draws, variable reads) run only when used: their
+    values have no effect of their own.
+    """
+    return [op for op in graph.get_operations()
+            if op._opdef.is_stateful and (not op._outputs or op._opdef.graph_attrs)]
+
+
 def lower_graph(func_graph):
-    """`lower(fg.inputs + fg.internal_captures, fg.outputs)`, cached on the FuncGraph."""
-    return func_graph.cached("lowered", lambda: lower(func_graph.all_inputs, func_graph.outputs))
+    """`lower(fg.inputs + fg.internal_captures, fg.outputs, effect_ops(fg))`, cached on
+    the FuncGraph: a branch or loop body runs its prints and asserts too."""
+    return func_graph.cached("lowered", lambda: lower(
+        func_graph.all_inputs, func_graph.outputs, effect_ops(func_graph)))
 
 
 # ---------------------------------------------------------------------------
@@ -133,12 +150,25 @@ def lower_graph(func_graph):
 
 class _Context(threading.local):
     def __init__(self):
+        self.eager = False        # values are computed op by op (nothing is traced)
         self.reverse_mode = False
         self.loop_bounds = None   # a LoopBounds while a Program is traced
         self.iterations = ()
 
 
 context = _Context()
+
+
+@contextlib.contextmanager
+def evaluating_eagerly():
+    """The lowered function is called on values in the block (a GradientTape's gradient):
+    nothing is staged, so there is nothing to fold."""
+    saved = context.eager
+    context.eager = True
+    try:
+        yield
+    finally:
+        context.eager = saved
 
 
 @contextlib.contextmanager

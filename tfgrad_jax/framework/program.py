@@ -79,8 +79,11 @@ class Program:
         self._bounds = {}
         self._compiled = {}
         self._dynamic = set()
+        self._current = None  # the jitted function for the current bounds
 
     def _jitted(self):
+        if self._current is not None:
+            return self._current
         key = tuple(sorted(self._bounds.items()))
         jitted = self._compiled.get(key)
         if jitted is None:
@@ -96,6 +99,7 @@ class Program:
                     lowering.context.loop_bounds = saved
 
             jitted = self._compiled[key] = jax.jit(traced, **self._jit_options)
+        self._current = jitted
         return jitted
 
     def lower(self, *avals):
@@ -106,8 +110,9 @@ class Program:
         while True:
             try:
                 out = self._jitted()(*arrays)
-                if self._dynamic:
-                    jax.effects_barrier()  # overflow reports come from host callbacks
+                if not self._dynamic:
+                    return out
+                jax.effects_barrier()  # overflow reports come from host callbacks
             except jax.errors.JaxRuntimeError:
                 error = _take_error()
                 if error is not None:
@@ -119,3 +124,4 @@ class Program:
             for key, trip_count in grown.items():
                 self._bounds[key] = max(_next_power_of_two(trip_count),
                                         self._bounds.get(key, 0) * 2)
+            self._current = None

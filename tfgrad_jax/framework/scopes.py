@@ -8,16 +8,17 @@ from tfgrad_jax.framework import graph as graph_mod
 class name_scope:  # noqa: N801 - TF's name
     """Prefixes the names of ops created in the block, as `tf.name_scope`.
 
-    Entering returns the scope's full name with a trailing '/'. Eagerly,
-    names mean nothing and the scope is only recorded. A name ending in '/'
-    re-enters an existing scope; otherwise the name is made unique (`a_1`).
+    Entering returns the scope's full name with a trailing '/'. A name ending
+    in '/' re-enters an existing scope; otherwise, in a graph, the name is made
+    unique (`a_1`). Eagerly, scopes nest as given (never made unique), and
+    only variables take their names from them, as in TF.
     """
 
     def __init__(self, name, default_name=None, values=None):
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a string, got {name!r}.")
         self._name = name if name is not None else default_name
-        self._ctx = None
+        self._entered = []  # one context per (possibly nested) entry of this object
 
     @property
     def name(self):
@@ -26,16 +27,19 @@ class name_scope:  # noqa: N801 - TF's name
     def __enter__(self):
         graph = graph_mod.current_graph_or_none()
         if graph is None:
-            return (self._name + "/") if self._name and not self._name.endswith("/") else (
-                self._name or "")
-        self._ctx = graph.name_scope(self._name)
-        return self._ctx.__enter__()
+            outer = graph_mod._state.eager_name_scope
+            name = self._name or ""
+            scope = name if not name or name.endswith("/") else outer + name + "/"
+            ctx = graph_mod._pushed(graph_mod._state.eager_name_scopes, scope)
+            ctx.__enter__()
+            self._entered.append(ctx)
+            return scope
+        ctx = graph.name_scope(self._name)
+        self._entered.append(ctx)
+        return ctx.__enter__()
 
     def __exit__(self, *exc):
-        if self._ctx is not None:
-            ctx, self._ctx = self._ctx, None
-            return ctx.__exit__(*exc)
-        return False
+        return self._entered.pop().__exit__(*exc)
 
 
 @contextlib.contextmanager

@@ -283,8 +283,9 @@ class EagerTensor(Tensor):
 
 
 def is_tensor(x):
-    """True for a graph or eager tensor (`tf.is_tensor`)."""
-    return isinstance(x, Tensor)
+    """True for a graph or eager tensor, a variable or IndexedSlices (`tf.is_tensor`)."""
+    return isinstance(x, Tensor) or getattr(x, "_is_variable", False) or getattr(
+        x, "_is_indexed_slices", False)
 
 
 # ---------------------------------------------------------------------------

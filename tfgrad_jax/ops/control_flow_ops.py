@@ -39,7 +39,8 @@ from jax import lax
 from tfgrad_jax.framework import dtypes, lowering, nest, program
 from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework.func_graph import is_stateful, trace_function, union_captures
-from tfgrad_jax.framework.op_def import apply_op, convert_to_tensor, def_op, op_scope, public
+from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, convert_to_tensor, def_op,
+                                         op_scope, public)
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
 from tfgrad_jax.framework.tensor_shape import TensorShape, as_shape
 
@@ -86,8 +87,15 @@ def _if_deps(op, graph_deps):
                                         op.get_attr("else_branch")], 1)
 
 
+def _branch_outputs(name):
+    def out_avals(inputs, attrs):
+        graph = attrs[name]
+        return [t._aval for t in (graph[0] if isinstance(graph, tuple) else graph).outputs]
+    return out_avals
+
+
 _IF_ARGS = dict(inputs="cond, input: N*", graph_attrs=("then_branch", "else_branch"),
-                deps=_if_deps)
+                deps=_if_deps, out_avals=_branch_outputs("then_branch"))
 IF = def_op("If", _if_lowering, stateful=True, **_IF_ARGS)
 STATELESS_IF = def_op("StatelessIf", _if_lowering, **_IF_ARGS)
 
@@ -109,7 +117,7 @@ def _case_deps(op, graph_deps):
 
 
 _CASE_ARGS = dict(inputs="branch_index: Tidx, input: N*", graph_attrs=("branches",),
-                  deps=_case_deps, Tidx=[dtypes.int32])
+                  deps=_case_deps, out_avals=_branch_outputs("branches"), Tidx=[dtypes.int32])
 CASE = def_op("Case", _case_lowering, stateful=True, **_CASE_ARGS)
 STATELESS_CASE = def_op("StatelessCase", _case_lowering, **_CASE_ARGS)
 
@@ -157,14 +165,31 @@ def _branch_op(opdefs, selector, fns, names, scope, attrs_of):
     results = [r for _, r in traced]
     _check_branch_outputs(results, names)
     graphs = [g for g, _ in traced]
+    # A variable assigned in any branch comes out of every branch (unchanged where a
+    # branch leaves it), after the branch outputs.
+    assigned = _assigned_in(graphs)
+    for g in graphs:
+        g.outputs += [g.variable_version(v) for v in assigned]
     externals = union_captures(graphs)
     stateful = any(is_stateful(g) for g in graphs)
     outputs = apply_op(opdefs[0] if stateful else opdefs[1], [selector, externals],
                        attrs_of(graphs), name=scope)
     if not isinstance(outputs, tuple):
         outputs = () if isinstance(outputs, graph_mod.Operation) else (outputs,)
-    outputs = iter([identity(t, name="Identity") for t in outputs])
+    n = len(outputs) - len(assigned)
+    for variable, t in zip(assigned, outputs[n:]):
+        outer.set_variable_version(variable, t)
+    outputs = iter([identity(t, name="Identity") for t in outputs[:n]])
     return nest.map_structure(lambda leaf: None if leaf is None else next(outputs), results[0])
+
+
+def _assigned_in(graphs):
+    """The variables assigned in any of `graphs`, once each, in order."""
+    found = {}
+    for g in graphs:
+        for variable, _ in g.assigned_variables():
+            found.setdefault(id(variable), variable)
+    return list(found.values())
 
 
 @public(IF, STATELESS_IF)
@@ -472,7 +497,13 @@ def _while_deps(op, graph_deps):
     return [{}, {}] + [dict(every) for _ in op._outputs[2:]]
 
 
-_WHILE_ARGS = dict(inputs="input: N*", graph_attrs=("cond", "body"), deps=_while_deps)
+def _while_avals(inputs, attrs):
+    # The loop counter, maximum_iterations and the loop variables come out as they went in.
+    return [t._aval for t in inputs[:2 + len(attrs["body"].inputs)]]
+
+
+_WHILE_ARGS = dict(inputs="input: N*", graph_attrs=("cond", "body"), deps=_while_deps,
+                   out_avals=_while_avals)
 WHILE = def_op("While", _while_lowering, stateful=True, **_WHILE_ARGS)
 STATELESS_WHILE = def_op("StatelessWhile", _while_lowering, **_WHILE_ARGS)
 
@@ -532,14 +563,23 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         nest.assert_same_structure(packed_entry, body_result)
         new_flat = nest.flatten(body_result)
         _check_loop_vars(flat, new_flat, invariants)
+        # A variable assigned in the loop is loop state: its placeholders become loop
+        # variables after the user's, and its last version is the body's output.
+        assigned = _assigned_in([cond_graph, body_graph])
+        for g in (cond_graph, body_graph):
+            g.promote_variable_captures(assigned)
+        body_graph.outputs += [body_graph.variable_version(v) for v in assigned]
+        state = [outer.variable_version(v) for v in assigned]
         externals = union_captures([cond_graph, body_graph])
         stateful = is_stateful(cond_graph) or is_stateful(body_graph)
         outputs = apply_op(WHILE if stateful else STATELESS_WHILE,
-                           [[counter, max_iter] + flat + externals],
+                           [[counter, max_iter] + flat + state + externals],
                            {"cond": cond_graph, "body": body_graph,
                             "parallel_iterations": int(parallel_iterations),
                             "loop_key": next(_loop_keys)}, name=scope)
-        results = list(outputs[2:])
+        for variable, t in zip(assigned, outputs[2 + len(flat):]):
+            outer.set_variable_version(variable, t)
+        results = list(outputs[2:2 + len(flat)])
         for t, inv in zip(results, invariants):
             t._shape = inv  # what TF knows after the loop
         if not back_prop:  # TF 2 stops gradients at the results
@@ -651,3 +691,33 @@ def while_loop_v1(cond, body, loop_vars, shape_invariants=None, parallel_iterati
             nest.flatten(loop_vars)) == 1:
         return nest.flatten(result)[0]
     return result
+
+
+# ---------------------------------------------------------------------------
+# Grouping.
+
+NO_OP = def_op("NoOp", lambda: (), inputs="", grad=NOT_DIFFERENTIABLE, stateful=True)
+
+
+@public(NO_OP)
+def no_op(name=None):
+    """An op that does nothing, as `tf.no_op` (None eagerly)."""
+    if graph_mod.current_graph_or_none() is None:
+        return None
+    return apply_op(NO_OP, [], name=name or "NoOp")
+
+
+def group(*inputs, name=None):
+    """An op that runs `inputs` (tensors or ops, nested), as `tf.group`; None eagerly."""
+    graph = graph_mod.current_graph_or_none()
+    if graph is None:
+        return None
+    deps = []
+    for value in nest.flatten(list(inputs)):
+        if value is None:
+            continue
+        if hasattr(value, "_as_tensor") and not isinstance(value, Tensor):
+            value = value._as_tensor()
+        deps.append(value)
+    with graph.control_dependencies(deps):
+        return apply_op(NO_OP, [], name=name or "group_deps")

@@ -118,6 +118,7 @@ STATELESS_VECTORIZED_MAP = def_op("StatelessVectorizedMap", _vectorized_map_lowe
 
 def _add_op(opdefs, graph_attr, graph, inputs, attrs, scope):
     """Adds the stateful or stateless op carrying `graph`; returns its outputs (a tuple)."""
+    _refuse_assignments(graph)
     externals = union_captures([graph])
     opdef = opdefs[0] if is_stateful(graph) else opdefs[1]
     outputs = apply_op(opdef, [list(inputs) + externals], dict(attrs, **{graph_attr: graph}),
@@ -125,6 +126,17 @@ def _add_op(opdefs, graph_attr, graph, inputs, attrs, scope):
     if isinstance(outputs, graph_mod.Operation):
         return ()
     return outputs if isinstance(outputs, tuple) else (outputs,)
+
+
+def _refuse_assignments(graph):
+    # Unlike tf.while_loop's body (where an assigned variable becomes loop state), fn's
+    # graph does not carry variables through the scan yet: say so rather than drop them.
+    assigned = graph.assigned_variables()
+    if assigned:
+        raise NotImplementedError(
+            f"tfgrad_jax does not yet support assigning variables ({assigned[0][0].name}) "
+            "inside the function of map_fn, scan, foldl, foldr or vectorized_map; assign "
+            "them in a tf.while_loop body, or after the call.")
 
 
 # ---------------------------------------------------------------------------
@@ -608,6 +620,7 @@ def vectorized_map(fn, elems, fallback_to_while_loop=True, warn=True):
         graph, result = trace_function(body, outer, (scope or "loop_body/").rstrip("/")
                                        .replace("/", "_") + "_fn",
                                        [_slice_spec(t, "elem") for t in flat])
+        _refuse_assignments(graph)
         if not graph.outputs:  # nothing to compute (fn returned None): TF returns the Nones
             return result
         if outer is None:

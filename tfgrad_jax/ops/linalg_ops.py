@@ -505,6 +505,14 @@ def diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT")
 def _diag_lowering(diagonal, *, k, num_rows, num_cols, padding_value, align):
     lo, hi = k
     max_len = diagonal.shape[-1]
+    if lo == hi == 0 and max_len == min(num_rows, num_cols):
+        # The main diagonal (tf.eye, tf.linalg.diag): a mask from iotas, so that XLA
+        # embeds no rows x cols index arrays.
+        rows = lax.broadcasted_iota(np.int32, (num_rows, num_cols), 0)
+        cols = lax.broadcasted_iota(np.int32, (num_rows, num_cols), 1)
+        values = jnp.pad(diagonal, [(0, 0)] * (diagonal.ndim - 1) + [(0, num_cols - max_len)])
+        return jnp.where(rows == cols, values[..., None, :],
+                         jnp.asarray(padding_value, diagonal.dtype))
     if lo == hi:
         diagonal = diagonal[..., None, :]
     rows = np.arange(num_rows)[:, None]

@@ -1580,7 +1580,8 @@ Unique = collections.namedtuple("Unique", ["y", "idx"])
 # ---------------------------------------------------------------------------
 # Python operators on tensors, named as TF names the ops they create.
 
-def _install_operators():
+def install_operators(cls):
+    """Gives `cls` (Tensor, Variable) Python's operators, creating the ops TF names."""
     def binary(fn, tf_name):
         def forward(self, other):
             return fn(self, other, name=tf_name)
@@ -1610,22 +1611,22 @@ def _install_operators():
     }
     for py_name, (fn, tf_name) in table.items():
         forward, reflected = binary(fn, tf_name)
-        setattr(Tensor, f"__{py_name}__", forward)
-        setattr(Tensor, f"__r{py_name}__", reflected)
+        setattr(cls, f"__{py_name}__", forward)
+        setattr(cls, f"__r{py_name}__", reflected)
 
     def compare(fn):
         def method(self, other):
             return fn(self, other)
         return method
 
-    Tensor.__lt__ = compare(less)
-    Tensor.__le__ = compare(less_equal)
-    Tensor.__gt__ = compare(greater)
-    Tensor.__ge__ = compare(greater_equal)
-    Tensor.__neg__ = lambda self: negative(self)
-    Tensor.__abs__ = lambda self: abs(self)
-    Tensor.__invert__ = lambda self: logical_not(self)
-    Tensor.__pos__ = lambda self: self
+    cls.__lt__ = compare(less)
+    cls.__le__ = compare(less_equal)
+    cls.__gt__ = compare(greater)
+    cls.__ge__ = compare(greater_equal)
+    cls.__neg__ = lambda self: negative(self)
+    cls.__abs__ = lambda self: abs(self)
+    cls.__invert__ = lambda self: logical_not(self)
+    cls.__pos__ = lambda self: self
 
 
-_install_operators()
+install_operators(Tensor)
