@@ -558,3 +558,62 @@ ROWS = [
       [[(3, 2), (3, 4)]], dtypes=(F32,), name="matmul transpose_a"),
     R("BatchMatMulV2", tf.matmul, jnp.matmul, [[(2, 2, 3), (3, 2)]]),
 ]
+
+
+# ---------------------------------------------------------------------------
+# The last ops of issue #10 (tests/test_last_ops.py checks what a row cannot: TF's
+# numbers at zeros, -inf and ties, strings, errors).
+
+def _segment_sqrt_n(v):
+    return jnp.sum(v, axis=0) / jnp.sqrt(v.shape[0])
+
+
+def _in_top_k_ref(targets, k):
+    def ref(p):
+        target = p[np.arange(len(targets)), targets][:, None]
+        return np.sum(p > target, axis=1) < k
+    return ref
+
+
+def _saturating(rng, shape, dtype):
+    return rng.integers(-300, 300, size=shape).astype(dtype)
+
+
+ROWS += [
+    _binary("Xdivy", tf.math.xdivy, lambda x, y: jnp.where(x != 0, x / y, 0), sample=nonzero),
+    _binary("Xlog1py", tf.math.xlog1py, jax.scipy.special.xlog1py, sample=positive),
+    _binary("TruncateDiv", tf.truncatediv,
+            lambda x, y: np.trunc(np.asarray(x) / np.asarray(y)).astype(np.asarray(x).dtype),
+            dtypes=(F64, I32), sample=nonzero, grad=False),
+    R("CumulativeLogsumexp", lambda x: tf.math.cumulative_logsumexp(x, axis=1, reverse=True),
+      _cumulative(lambda x, axis: jnp.log(jnp.cumsum(jnp.exp(x), axis=axis)), 0, 1, False, True),
+      [[(2, 3)], [(2, 0)]], dtypes=(F64, F32), rtol=1e-5),  # exclusive (-inf): test_last_ops
+    R("InTopKV2", lambda p: tf.math.in_top_k([1, 0, 3], p, 2), _in_top_k_ref([1, 0, 3], 2),
+      [[(3, 4)]], dtypes=(F32,), sample=small_ints, grad=False, out_dtype=tf.bool,
+      name="in_top_k (ties: small ints)"),
+    R("InTopKV2", lambda p: tf.nn.in_top_k(np.array([2, 2], np.int64), p, 1),
+      _in_top_k_ref([2, 2], 1), [[(2, 3)]], dtypes=(F32,), grad=False, out_dtype=tf.bool,
+      name="nn.in_top_k int64 targets"),
+    R("Softplus", tf.math.log_sigmoid, jax.nn.log_sigmoid, UNARY_SHAPES, dtypes=(F64, F32),
+      rtol=1e-5, name="log_sigmoid"),
+    R("LogSoftmax", lambda x: tf.math.log_softmax(x, axis=0),
+      lambda x: jax.nn.log_softmax(x, axis=0), UNARY_SHAPES, name="math.log_softmax"),
+    R("UnsortedSegmentSum", lambda x: tf.math.unsorted_segment_mean(x, [2, 0, -1, 2], 4),
+      _segments(lambda v: jnp.mean(v, axis=0), [2, 0, -1, 2], 4, 0), [[(4, 3)]],
+      name="unsorted_segment_mean"),
+    R("UnsortedSegmentSum", lambda x: tf.math.unsorted_segment_mean(x, [1, 1, 0], 3),
+      lambda x: np.array([x[2], (x[0] + x[1]) / 2, 0]), [[(3,)]], dtypes=(I32,), grad=False,
+      out_dtype=tf.float64, name="unsorted_segment_mean int32 (float64, as TF)"),
+    R("UnsortedSegmentSum", lambda x: tf.math.unsorted_segment_sqrt_n(x, [[0, 1], [1, 1]], 3),
+      lambda x: _segments(_segment_sqrt_n, [0, 1, 1, 1], 3, 0)(jnp.reshape(x, (4, 2))),
+      [[(2, 2, 2)]],
+      name="unsorted_segment_sqrt_n 2-D ids"),
+    R("Sqrt", lambda x: [tf.norm(x), tf.norm(x, "fro", axis=[0, 1], keepdims=True),
+                         tf.norm(x, np.inf, axis=0), tf.norm(x, 1, axis=-1)],
+      lambda x: [jnp.sqrt(jnp.sum(x * x)), jnp.sqrt(jnp.sum(x * x, keepdims=True)),
+                 jnp.max(jnp.abs(x), 0), jnp.sum(jnp.abs(x), -1)], [[(2, 3)]],
+      name="tf.norm (top level)"),
+    R("Cast", lambda x: tf.dtypes.saturate_cast(x, tf.uint8),
+      lambda x: np.clip(x, 0, 255).astype(np.uint8), UNARY_SHAPES, dtypes=(I32,),
+      sample=_saturating, grad=False, out_dtype=tf.uint8, name="saturate_cast"),
+]

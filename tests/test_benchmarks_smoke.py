@@ -17,3 +17,12 @@ def test_bench_core_quick_runs_and_prints_ratios():
     rows = [line for line in text.splitlines() if line.endswith(("| PASS |", "| FAIL |"))]
     assert len(rows) == 4, text
     assert text.count("-> ratio ") == 3
+
+
+def test_bench_v1_quick_runs_and_prints_its_ratio():
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "bench_v1.py")
+    out = subprocess.run([sys.executable, script, "--quick"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "[1] TF-1 training step through Session.run" in out.stdout
+    assert out.stdout.count("-> ratio ") == 1

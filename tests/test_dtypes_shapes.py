@@ -136,3 +136,34 @@ def test_tensor_spec():
     assert from_t.shape.as_list() == [2, 2] and from_t.dtype is tf.int64
     with pytest.raises(TypeError):
         tf.TensorSpec([2], "no_such_dtype")
+
+
+def test_unknown_dims_of_different_inputs_combine_as_in_tf():
+    # TF's shape inference propagates unknown dims: two inputs with None batch dims
+    # multiply, a None dim broadcasts against a known one, and known dims stay known.
+    @tf.function(input_signature=[tf.TensorSpec([None, 1]), tf.TensorSpec([None, 1]),
+                                  tf.TensorSpec([None])])
+    def f(x, y, v):
+        z = x * y + x
+        w = tf.matmul(tf.reshape(z, [-1, 1]), tf.ones([1, 3]))
+        b = v + tf.ones([3])
+        assert (z.shape.as_list(), w.shape.as_list(), b.shape.as_list()) == (
+            [None, 1], [None, 3], [3])
+        return tf.reduce_sum(w, axis=0), b
+
+    x, y = np.ones((2, 1), np.float32), np.full((2, 1), 2.0, np.float32)
+    w, b = f(x, y, np.arange(3, dtype=np.float32))
+    np.testing.assert_allclose(w.numpy(), [6.0, 6.0, 6.0])
+    np.testing.assert_allclose(b.numpy(), [1.0, 2.0, 3.0])
+    w, _ = f(np.ones((5, 1), np.float32), np.ones((5, 1), np.float32), np.zeros(3, np.float32))
+    np.testing.assert_allclose(w.numpy(), [10.0] * 3)
+
+
+def test_known_dims_that_cannot_match_still_raise():
+    # TF: "Dimensions must be equal, but are 3 and 4" at graph construction.
+    @tf.function(input_signature=[tf.TensorSpec([None, 3]), tf.TensorSpec([None, 4])])
+    def f(x, y):
+        return x + y
+
+    with pytest.raises(ValueError, match="AddV2"):
+        f.get_concrete_function()

@@ -36,9 +36,11 @@ EXEMPT = {
     "Assert",            # no outputs; tests/test_control_flow.py (tf.case, tf.debugging.Assert)
     "NoOp",              # no outputs; tf.group in tests/test_variables.py
     "PrintV2",           # no outputs; tf.print in tests/test_debugging.py
+    "PlaceholderWithDefault",  # a fed input; tests/test_v1_api.py
     # State: a variable's versions (tests/test_variables.py, tests/test_tape.py).
     "VarHandleOp", "ReadVariableOp", "AssignVariableOp", "AssignAddVariableOp",
     "AssignSubVariableOp", "ResourceScatterUpdate", "ResourceScatterAdd", "ResourceScatterSub",
+    "VarIsInitializedOp",  # session state; tests/test_v1_variables.py
 }
 
 

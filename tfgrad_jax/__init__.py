@@ -38,15 +38,17 @@ from tfgrad_jax.module import Module
 from tfgrad_jax.ops.functional_ops import foldl, foldr, map_fn, scan, vectorized_map
 from tfgrad_jax.op_catalog import list_ops
 from tfgrad_jax import autograph
-from tfgrad_jax import compat
 from tfgrad_jax import config
 from tfgrad_jax import debugging
+from tfgrad_jax import dtypes
 from tfgrad_jax import math
 from tfgrad_jax import nn
 from tfgrad_jax import linalg
 from tfgrad_jax import random
+from tfgrad_jax import strings
 from tfgrad_jax import keras
-from tfgrad_jax.ops.linalg_ops import eye, tensordot
+from tfgrad_jax.ops.linalg_ops import eye, norm, tensordot
+from tfgrad_jax.ops.math_ops import truncatediv
 from tfgrad_jax.ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, range,
                                       rank, reshape, shape, size, squeeze, stack, stop_gradient,
                                       transpose, unstack, where, zeros, zeros_like)
@@ -67,5 +69,8 @@ from tfgrad_jax.ops.math_ops import (acos, acosh, argmax, argmin, argsort, asin,
                                      reduce_logsumexp, round, sinh, sort, tan, unique)
 
 newaxis = None
+
+# Last: tf.compat.v1 is assembled from the whole top level above.
+from tfgrad_jax import compat  # noqa: E402
 
 __version__ = "0.1.0"

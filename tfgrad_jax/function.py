@@ -144,7 +144,9 @@ class ConcreteFunction:
 
     def as_jaxpr(self, *args):
         """The jaxpr JAX traces from the graph (symbolic dims stay symbolic)."""
-        return jax.make_jaxpr(self._lowered)(*self._abstract_inputs(args))
+        # A new function each time: JAX would return the jaxpr it traced before, which
+        # does not show a change of tf.config.experimental.enable_runtime_checks.
+        return jax.make_jaxpr(lambda *a: self._lowered(*a))(*self._abstract_inputs(args))
 
     def as_hlo_text(self, *args):
         """The StableHLO module handed to XLA, before optimisation."""
@@ -526,7 +528,7 @@ class Function:
         self._tracing_count += 1
         graph = FuncGraph(self._name, outer_graph=outer_graph)
         names = self._param_names(len(args), kwargs)
-        scope = jax_export.SymbolicScope()
+        scope = graph_mod.symbolic_scope(graph)  # shared with what the body makes
         with graph.as_default():
             placeheld = _placeholders_for(list(args) + [kwargs[k] for k in sorted(kwargs)],
                                           graph, names, scope)

@@ -377,9 +377,19 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate, batch=None):
                 results[i] = passed[0] if len(passed) == 1 else apply_op(
                     get_opdef("AddN"), [passed], name="AddN")
 
+    # An x that is itself a y, and reaches no y through an op, gets that y's seed
+    # itself: tf.gradients(x, x) is the tensor `gradients/grad_ys_0`, as TF.
+    consumed = {id(t) for op in ops for t in op._inputs}
+    for i, x in enumerate(xs):
+        if _differentiable(x) and id(x) not in consumed:
+            passed = [s for y, s in flows if y is x]
+            if passed:
+                results[i] = passed[0] if len(passed) == 1 else apply_op(
+                    get_opdef("AddN"), [passed], name="AddN")
     connected = []
     for x in xs:
-        if _differentiable(x) and id(x) in reach and all(c is not x for c in connected):
+        if (_differentiable(x) and id(x) in reach and id(x) in consumed
+                and all(c is not x for c in connected)):
             connected.append(x)
     used_ys = [(y, s) for y, s in flows if id(y) in forward]
     if not connected or not used_ys:

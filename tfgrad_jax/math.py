@@ -15,3 +15,7 @@ from tfgrad_jax.ops.math_ops import (  # noqa: F401
     segment_min, segment_prod, segment_sum, sinh, softplus, softsign, squared_difference, top_k,
     unsorted_segment_max, unsorted_segment_min, unsorted_segment_prod, unsorted_segment_sum,
     xlogy)
+from tfgrad_jax.ops.math_ops import (  # noqa: F401,E402
+    cumulative_logsumexp, in_top_k, log_sigmoid, unsorted_segment_mean, unsorted_segment_sqrt_n,
+    xdivy, xlog1py)
+from tfgrad_jax.ops.nn_ops import log_softmax, softmax  # noqa: F401,E402

@@ -12,3 +12,4 @@ from tfgrad_jax.ops.nn_ops import (avg_pool, avg_pool1d, avg_pool2d, avg_pool3d,
                                    sparse_softmax_cross_entropy_with_logits, swish,
                                    weighted_cross_entropy_with_logits)
 from tfgrad_jax.ops.math_ops import l2_normalize, top_k  # noqa: F401,E402
+from tfgrad_jax.ops.math_ops import in_top_k  # noqa: F401,E402

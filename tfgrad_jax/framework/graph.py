@@ -6,6 +6,8 @@ forward or backward sweep. Names follow TF exactly (`Graph.unique_name`).
 """
 
 import contextlib
+import itertools
+import re
 import threading
 
 import numpy as np
@@ -80,10 +82,15 @@ class Operation:
         return tuple(self._outputs)
 
     def run(self, feed_dict=None, session=None):
+        """Runs the op with `session.run`, in the default session if none is given (TF-1)."""
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot execute operation using `run()`: No default session is "
-                             "registered.")
+                             "registered. Use `with sess.as_default():` or pass an explicit "
+                             "session to `run(session=sess)`")
+        if session.graph is not self._graph:
+            raise ValueError("Cannot use the given session to execute operation: the "
+                             "operation's graph is different from the session's graph.")
         session.run(self, feed_dict=feed_dict)
 
     def __repr__(self):
@@ -98,6 +105,7 @@ class _ThreadState(threading.local):
         self.default_graph = None
         self.session_stack = []  # TF-1 sessions entered as the default
         self.eager_name_scopes = []  # tf.name_scope entered eagerly (it names variables)
+        self.eager_scopes = 0  # depth of `eager_scope` blocks: TF-1 mode pauses inside them
 
     @property
     def eager_name_scope(self):
@@ -143,8 +151,22 @@ def reset_default_graph():
     _state.default_graph = Graph()
 
 
+# Process-wide, as TF's default execution mode: top-level code builds into the global
+# default graph (TF-1) instead of running eagerly. Set by tf.compat.v1.disable_eager_execution.
+_v1_mode = False
+
+
+def set_v1_mode(enabled):
+    """Turns TF-1 graph mode on (`disable_eager_execution`) or off, for every thread.
+
+    It stays on across `reset_default_graph`: the new global graph is the one built into.
+    """
+    global _v1_mode
+    _v1_mode = bool(enabled)
+
+
 def _v1_default_graph_mode():
-    return _state.default_graph is not None and _state.default_graph._v1_default
+    return _v1_mode and not _state.eager_scopes
 
 
 def current_graph_or_none():
@@ -152,7 +174,7 @@ def current_graph_or_none():
     if _state.graph_stack:
         return _state.graph_stack[-1]
     if _v1_default_graph_mode():
-        return _state.default_graph
+        return get_default_graph()
     return None
 
 
@@ -170,14 +192,14 @@ def encloses(outer, inner):
 def eager_scope():
     """Ops built in the block run eagerly, outside every graph (TF's `init_scope`, as a
     tf.function's variables are initialized)."""
-    saved = _state.graph_stack, _state.default_graph
+    saved = _state.graph_stack
     _state.graph_stack = []
-    if _state.default_graph is not None and _state.default_graph._v1_default:
-        _state.default_graph = None
+    _state.eager_scopes += 1
     try:
         yield
     finally:
-        _state.graph_stack, _state.default_graph = saved
+        _state.graph_stack = saved
+        _state.eager_scopes -= 1
 
 
 def executing_eagerly():
@@ -213,7 +235,6 @@ class Graph:
         self._finalized = False
         self._collections = {}
         self._version = 0
-        self._v1_default = False
         self.seed = None
         self._seed_offset = 0
         self._derived = {}  # things computed from this graph, cached on it (so they die with it)
@@ -480,14 +501,28 @@ class Graph:
     def add_to_collection(self, name, value):
         self._collections.setdefault(name, []).append(value)
 
+    def add_to_collections(self, names, value):
+        """Adds `value` to each collection in `names` (a name or a list), once per name."""
+        for name in dict.fromkeys([names] if isinstance(names, str) else names):
+            self.add_to_collection(name, value)
+
     def get_collection(self, name, scope=None):
+        """The collection's items in insertion order; with `scope`, those whose `name`
+        matches it as a regular expression from the start (`re.match`), as TF."""
         items = self._collections.get(name, [])
         if scope is None:
             return list(items)
-        return [i for i in items if getattr(i, "name", "").startswith(scope)]
+        return [i for i in items
+                if isinstance(getattr(i, "name", None), str) and re.match(scope, i.name)]
 
     def get_collection_ref(self, name):
         return self._collections.setdefault(name, [])
+
+    def get_all_collection_keys(self):
+        return list(self._collections)
+
+    def clear_collection(self, name):
+        self._collections.pop(name, None)
 
     # -- printing ------------------------------------------------------------
     def _node_text(self, op):
@@ -534,3 +569,36 @@ def _attr_text(v):
     if callable(v):
         return getattr(v, "__name__", "fn")
     return repr(v)
+
+
+# ---------------------------------------------------------------------------
+# Unknown dims. A None dim is a JAX symbolic dim in the tensor's abstract value,
+# so that shape inference (`jax.eval_shape`) runs on it; all symbols of one
+# graph and of the functions, branches and bodies inside it share one scope,
+# so that JAX can combine them. Execution is always concrete.
+
+_symbol_counter = itertools.count()
+
+
+def symbolic_scope(graph):
+    """The JAX symbolic scope of `graph`'s outermost graph (created on first use)."""
+    while getattr(graph, "outer_graph", None) is not None:
+        graph = graph.outer_graph
+    scope = getattr(graph, "_symbolic_scope", None)
+    if scope is None:
+        from jax import export
+        scope = graph._symbolic_scope = export.SymbolicScope()
+    return scope
+
+
+def fresh_symbolic_dim(scope):
+    """A new symbolic dim (an unknown dim of its own) in `scope`."""
+    from jax import export
+    (dim,) = export.symbolic_shape(f"u{next(_symbol_counter)}", scope=scope)
+    return dim
+
+
+def symbolic_shape(graph, tf_shape):
+    """A JAX shape for TensorShape `tf_shape` of known rank: a fresh symbol per None dim."""
+    scope = symbolic_scope(graph)
+    return tuple(fresh_symbolic_dim(scope) if d is None else d for d in tf_shape.as_list())

@@ -31,6 +31,7 @@ import threading
 import jax
 import jax.numpy as jnp
 
+from tfgrad_jax.framework import runtime_checks
 from tfgrad_jax.framework.errors import InvalidArgumentError
 
 
@@ -64,10 +65,18 @@ def run_ops(ops, env):
     folded from them) and small is evaluated right away, so its result stays a
     constant too: what depends only on constants (a loop's trip count, a
     maximum_iterations) is known to the lowerings that need it static.
+
+    An op that declares a check (TF's kernel validation) has it compiled in
+    when `tf.config.experimental.enable_runtime_checks` is on, and run on the
+    values when the function is evaluated eagerly (see `runtime_checks`).
     """
     fold = not context.eager
+    check = context.eager or runtime_checks.enabled()
     for op in ops:
         ins = [env[id(t)] for t in op._inputs]
+        if check and op._opdef.check is not None:  # TF's kernel checks (runtime_checks)
+            runtime_checks.staged(op._opdef, *op._opdef.lowering_args(
+                ins, op._input_lengths, op._attrs), op.name, context.eager)
         if fold and _foldable(op, ins):
             with jax.ensure_compile_time_eval():
                 ins = [jnp.asarray(v) for v in ins]  # lowerings expect jax arrays
@@ -88,8 +97,8 @@ def _foldable(op, inputs):
         return False
     size = 0
     for v in inputs:
-        if isinstance(v, jax.core.Tracer):
-            return False
+        if isinstance(v, jax.core.Tracer) or getattr(v, "dtype", None) == object:
+            return False  # (an object array: a tf.string, kept on the host)
         size += getattr(v, "size", 1)
     for t in op._outputs:
         for d in t._aval.shape:
@@ -141,7 +150,9 @@ def effect_ops(graph):
 def lower_graph(func_graph):
     """`lower(fg.inputs + fg.internal_captures, fg.outputs, effect_ops(fg))`, cached on
     the FuncGraph: a branch or loop body runs its prints and asserts too."""
-    return func_graph.cached("lowered", lambda: lower(
+    # One function per setting of the run-time checks: JAX caches what it traces
+    # (a cond branch, a loop body) by the function, so each setting needs its own.
+    return func_graph.cached(("lowered", runtime_checks.enabled()), lambda: lower(
         func_graph.all_inputs, func_graph.outputs, effect_ops(func_graph)))
 
 

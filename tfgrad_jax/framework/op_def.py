@@ -38,10 +38,9 @@ import jax
 import numpy as np
 from jax.extend.core import jaxpr_as_fun as _jaxpr_as_fun
 
-from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import dtypes, runtime_checks, string_values
 from tfgrad_jax.framework import graph as graph_mod
-from tfgrad_jax.framework.errors import (InaccessibleTensorError, InvalidArgumentError,
-                                         InvalidArgumentTypeError)
+from tfgrad_jax.framework.errors import InaccessibleTensorError, InvalidArgumentError
 from tfgrad_jax.framework.tensor import EagerTensor, SymbolicTensor, Tensor, to_numpy
 
 AUTODIFF = "autodiff"
@@ -66,10 +65,10 @@ class OpDef:
 
     __slots__ = ("type", "lower", "inputs", "type_constraints", "grad", "vjp",
                  "public_names", "value_attrs", "_fn", "is_stateful", "_type_attrs",
-                 "graph_attrs", "deps", "out_avals")
+                 "graph_attrs", "deps", "out_avals", "check")
 
     def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful,
-                 graph_attrs=(), deps=None, out_avals=None):
+                 graph_attrs=(), deps=None, out_avals=None, check=None):
         self.type = type
         self.lower = lower
         self.inputs = tuple(InputArg(s) for s in inputs.split(",") if s.strip()) if inputs else ()
@@ -82,6 +81,7 @@ class OpDef:
         self.graph_attrs = tuple(graph_attrs)
         self.deps = deps
         self.out_avals = out_avals
+        self.check = check
         self._fn = _with_vjp_rule(lower, vjp) if vjp is not None else lower
         # Type attributes (T, ...) are recorded on the op but never passed to the lowering.
         self._type_attrs = frozenset(type_constraints) | {
@@ -114,6 +114,11 @@ class OpDef:
 
     def call_raw(self, flat_inputs, input_lengths, attrs):
         """Runs the lowering: an array for a single-output op, else a tuple."""
+        args, attrs = self.lowering_args(flat_inputs, input_lengths, attrs)
+        return self._fn(*args, **attrs)
+
+    def lowering_args(self, flat_inputs, input_lengths, attrs):
+        """The lowering's (and the check's) positional arguments and keyword attrs."""
         if input_lengths is not None:
             args, i = [], 0
             for n in input_lengths:
@@ -127,7 +132,7 @@ class OpDef:
             args = flat_inputs
         # Type attributes and private ones ("_gradient_op_type") are not lowering arguments.
         attrs = {k: v for k, v in attrs.items() if k not in self._type_attrs and k[0] != "_"}
-        return self._fn(*args, **attrs)
+        return args, attrs
 
     def __repr__(self):
         return f"<OpDef {self.type} ({self.gradient_policy})>"
@@ -158,13 +163,18 @@ def _with_vjp_rule(lower, rule):
 
 
 def def_op(type, lower, inputs="x: T", *, grad=AUTODIFF, vjp=None, value_attrs=(),
-           stateful=False, graph_attrs=(), deps=None, out_avals=None, **type_constraints):
-    """Declares an op type; returns its OpDef. Declaring a type twice is a bug."""
+           stateful=False, graph_attrs=(), deps=None, out_avals=None, check=None,
+           **type_constraints):
+    """Declares an op type; returns its OpDef. Declaring a type twice is a bug.
+
+    `check(*inputs, **attrs) -> runtime_checks.Check | None`: what TF's CPU
+    kernel validates when it runs (see `framework.runtime_checks`).
+    """
     if type in _REGISTRY:
         raise KeyError(f"Op type {type!r} is already declared.")
     constraints = {k: tuple(v) if v is not None else None for k, v in type_constraints.items()}
     opdef = OpDef(type, lower, inputs, constraints, grad, vjp, value_attrs, stateful,
-                  graph_attrs, deps, out_avals)
+                  graph_attrs, deps, out_avals, check)
     _REGISTRY[type] = opdef
     return opdef
 
@@ -258,8 +268,29 @@ def _dtype_name_list(allowed):
     return ", ".join(d.name for d in allowed)
 
 
+# TF's kernels name dtypes as C++ does (DataTypeString): float, double, half.
+_TF_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
+def _tf_type_name(dtype):
+    return _TF_TYPE_NAMES.get(dtype.name, dtype.name)
+
+
+def _eager_dtype_error(opdef, index, expected, dtype):
+    """TF's eager error for an input of the wrong dtype (its kernel lookup's text)."""
+    return InvalidArgumentError(
+        None, None, f"cannot compute {opdef.type} as input #{index}(zero-based) was expected "
+        f"to be a {_tf_type_name(expected)} tensor but is a {_tf_type_name(dtype)} tensor "
+        f"[Op:{opdef.type}]")
+
+
 def _convert_inputs(opdef, flat, args, graph, op_name):
-    """Converts Python values, checks TF's dtype constraints; returns tensors and type attrs."""
+    """Converts Python values, checks TF's dtype constraints; returns tensors and type attrs.
+
+    Bad dtypes raise TypeError in a graph (`graph` given) and, eagerly, TF's
+    eager InvalidArgumentError ("cannot compute AddV2 as input #1(zero-based)
+    was expected to be a int32 tensor but is a float tensor [Op:AddV2]").
+    """
     # TF infers each type attribute from the tensors given for it; Python
     # numbers then take that dtype (x + 1 keeps x's dtype, never promotes).
     attr_dtype = {}
@@ -267,24 +298,45 @@ def _convert_inputs(opdef, flat, args, graph, op_name):
         if arg.type_attr and isinstance(v, Tensor) and arg.type_attr not in attr_dtype:
             attr_dtype[arg.type_attr] = v.dtype
     converted = []
-    for arg, v in zip(args, flat):
+    for index, (arg, v) in enumerate(zip(args, flat)):
         if not isinstance(v, Tensor):
             want = attr_dtype.get(arg.type_attr)
             try:
                 v = convert_to_tensor(v, dtype=want, name=arg.name)
             except TypeError as e:
+                if graph is None and want is not None:
+                    # TF eagerly converts the value as it is (1.5: float) and reports it.
+                    try:
+                        as_is = convert_to_tensor(v).dtype
+                    except (TypeError, ValueError):
+                        as_is = None
+                    if as_is is not None:
+                        raise _eager_dtype_error(opdef, index, want, as_is) from None
                 raise TypeError(f"Input '{arg.name}' of '{opdef.type}' Op could not be converted "
                                 f"to a tensor: {e}") from None
         elif graph is not None and (isinstance(v, EagerTensor) or v.graph is not graph):
             v = graph.capture(v)  # an eager tensor, or a tensor of an enclosing graph
+        if v.dtype is dtypes.string and opdef.type not in string_values.STRING_OP_TYPES:
+            raise string_values.string_op_error(opdef.type)
         if arg.type_attr:
             allowed = opdef.type_constraints.get(arg.type_attr)
             if allowed is not None and v.dtype not in allowed:
+                if graph is None and len(allowed) == 1:
+                    raise _eager_dtype_error(opdef, index, allowed[0], v.dtype)
+                if graph is None:
+                    # TF's text goes on with the op's signature ("; Op<name=...>"), not kept.
+                    raise InvalidArgumentError(
+                        None, None, f"Value for attr '{arg.type_attr}' of "
+                        f"{_tf_type_name(v.dtype)} is not in the list of allowed values: "
+                        f"{', '.join(_tf_type_name(d) for d in allowed)}\n\t; NodeDef: "
+                        f"{{{{node {opdef.type}}}}} [Op:{opdef.type}]")
                 raise TypeError(f"Value passed to parameter '{arg.name}' has DataType "
                                 f"{v.dtype.name} not in list of allowed values: "
                                 f"{_dtype_name_list(allowed)}")
             first = attr_dtype.setdefault(arg.type_attr, v.dtype)
             if v.dtype != first:
+                if graph is None:
+                    raise _eager_dtype_error(opdef, index, first, v.dtype)
                 first_arg = next(a.name for a, t in zip(args, converted + [v])
                                  if a.type_attr == arg.type_attr)
                 raise TypeError(f"Input '{arg.name}' of '{opdef.type}' Op has type "
@@ -397,14 +449,65 @@ def infer_outputs(opdef, input_lengths, attrs, tensors, op_name=None):
     key = _attrs_key(opdef, attrs)
     try:
         if key is not None:
-            out = _cached_eval_shape(opdef, input_lengths, key, in_avals)
-        else:
-            out = _eval_shape(opdef, input_lengths, attrs, in_avals)
-    except (TypeError, ValueError, IndexError, ArithmeticError) as e:
-        raise ValueError(_shape_error(opdef, op_name, tensors, e)) from None
-    except Exception as e:  # JAX's own errors (e.g. inconclusive symbolic dims)
-        raise ValueError(_shape_error(opdef, op_name, tensors, e)) from None
-    return out
+            return _cached_eval_shape(opdef, input_lengths, key, in_avals)
+        return _eval_shape(opdef, input_lengths, attrs, in_avals)
+    except Exception as e:  # noqa: BLE001 - lowering and JAX errors alike say "bad shapes"
+        error = e
+    if _has_unknown_dims(in_avals):
+        out = _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors)
+        if out is not None:
+            return out
+    raise ValueError(_shape_error(opdef, op_name, tensors, error)) from None
+
+
+def _has_unknown_dims(in_avals):
+    return any(type(d) is not int for shape, _ in in_avals for d in shape)
+
+
+# Values tried for unknown dims when symbolic inference fails: 1 broadcasts against
+# anything; a prime tells dims that follow the unknown ones from dims that do not.
+_PROBES = (1, 97)
+
+
+def _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors):
+    """Output avals, best effort, where symbolic dims cannot be reasoned about.
+
+    Unknown dims of different origins (two placeholders' batch dims) are
+    different JAX symbols, and JAX refuses to broadcast or compare them, where
+    TF's shape inference just propagates "unknown". Here every unknown dim
+    takes the same probe value, once 1 and once a prime; an output dim that
+    stays the same in every probe that succeeds is known, any other is unknown
+    (a fresh symbol of the graph). Execution is concrete anyway: this only
+    decides what the graph records. None if no probe succeeds (a real error).
+    """
+    results = []
+    for probe in _PROBES:
+        concrete = tuple((tuple(d if type(d) is int else probe for d in shape), dtype)
+                         for shape, dtype in in_avals)
+        try:
+            results.append((probe, _eval_shape(opdef, input_lengths, attrs, concrete)))
+        except Exception:  # noqa: BLE001, S112 - this probe's values do not fit
+            continue
+    if not results:
+        return None
+    scope = graph_mod.symbolic_scope(tensors[0].graph)
+    first_probe, first = results[0]
+    flat_first, treedef = jax.tree.flatten(first)
+    flats = [jax.tree.leaves(r) for _, r in results]
+
+    def is_known(i, j, d):
+        values = {flat[i].shape[j] if flat[i].ndim > j else None for flat in flats}
+        if len(results) > 1:
+            return len(values) == 1
+        # One probe fitted: a dim that may have come from it is unknown.
+        return d != 1 if first_probe == 1 else d % first_probe != 0
+
+    def merged(i, aval):
+        dims = tuple(d if is_known(i, j, d) else graph_mod.fresh_symbolic_dim(scope)
+                     for j, d in enumerate(aval.shape))
+        return jax.ShapeDtypeStruct(dims, aval.dtype)
+
+    return jax.tree.unflatten(treedef, [merged(i, a) for i, a in enumerate(flat_first)])
 
 
 def apply_op(opdef, inputs, attrs=None, name=None):
@@ -445,11 +548,10 @@ def apply_op(opdef, inputs, attrs=None, name=None):
 
 
 def _apply_eager(opdef, flat, input_lengths, args, attrs):
-    try:
-        tensors, _ = _convert_inputs(opdef, flat, args, None, None)
-    except TypeError as e:  # TF: InvalidArgumentError eagerly, TypeError in a graph
-        raise InvalidArgumentTypeError(None, None, f"{e} [Op:{opdef.type}]") from None
+    tensors, _ = _convert_inputs(opdef, flat, args, None, None)
     arrays = [t._value for t in tensors]
+    if opdef.check is not None:  # what TF's CPU kernel validates, on these values
+        runtime_checks.eager(opdef, *opdef.lowering_args(arrays, input_lengths, attrs))
     try:
         out = opdef.call_raw(arrays, input_lengths, attrs)
     except (TypeError, ValueError, IndexError, ArithmeticError) as e:
@@ -465,6 +567,18 @@ def _apply_eager(opdef, flat, input_lengths, args, attrs):
 # result): how `tf.GradientTape` (tfgrad_jax.tape) records, registered while a
 # tape records, so that this layer knows nothing of it.
 eager_observers = []
+
+
+def argument_error(op_type, graph_message, eager_message):
+    """The error for a bad static argument (an axis, a shape) in the mode the op runs in.
+
+    Building a graph (tf.Graph, tf.function tracing) TF raises ValueError, from
+    shape inference (`graph_message`); eagerly its kernel raises
+    InvalidArgumentError, "<eager_message> [Op:<op_type>]".
+    """
+    if graph_mod.current_graph_or_none() is None:
+        return InvalidArgumentError(None, None, f"{eager_message} [Op:{op_type}]")
+    return ValueError(graph_message)
 
 
 @contextlib.contextmanager
@@ -492,8 +606,15 @@ def _const_lowering(*, value, dtype):
     return np.asarray(value, dtype=dtype.as_numpy_dtype)
 
 
+def _string_const_aval(inputs, attrs):
+    """A tf.string Const's aval (its value cannot be traced: see string_values); else None."""
+    if attrs["dtype"] is dtypes.string:
+        return jax.ShapeDtypeStruct(attrs["value"].shape, np.dtype(object))
+    return None
+
+
 CONST = def_op("Const", _const_lowering, inputs="", grad=NOT_DIFFERENTIABLE,
-               value_attrs=("value",))
+               value_attrs=("value",), out_avals=_string_const_aval)
 
 
 def _placeholder_lowering(*, dtype, shape):
@@ -527,6 +648,10 @@ def constant(value, dtype=None, shape=None, name="Const"):
         out = value if dtype is None else math_ops.cast(value, dtype)
         return out if shape is None else array_ops.reshape(out, shape)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else None
+    if dtype is dtypes.string or (dtype is None and string_values.is_string_data(value)):
+        if not string_values.is_string_data(value):
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype string")
+        return _constant_from_numpy(string_values.to_string_array(value, shape), name)
     arr = to_numpy(value, dtype)
     if shape is not None:
         shape = tuple(int(d) for d in shape)
@@ -545,8 +670,8 @@ def constant(value, dtype=None, shape=None, name="Const"):
 def _constant_from_numpy(arr, name="Const"):
     dtype = dtypes.as_dtype(arr.dtype)
     graph = graph_mod.current_graph_or_none()
-    if graph is None:
-        return EagerTensor(jax.numpy.asarray(arr), dtype)
+    if graph is None:  # a tf.string value stays a numpy array on the host
+        return EagerTensor(arr if dtype is dtypes.string else jax.numpy.asarray(arr), dtype)
     return apply_op(CONST, [], {"value": arr, "dtype": dtype}, name=name)
 
 
@@ -571,6 +696,8 @@ def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_d
     if value is None:
         raise ValueError("Attempt to convert a value (None) with an unsupported type "
                          "(<class 'NoneType'>) to a Tensor.")
+    if dtype in (None, dtypes.string) and string_values.is_string_data(value):
+        return constant(value, dtypes.string, name=name or "Const")
     arr = to_numpy(value, dtype, dtype_hint)
     return _constant_from_numpy(arr, name or "Const")
 

@@ -17,13 +17,21 @@ most twice the loop's steps in the scan.
 Run-time errors. Checks compiled into the program (TF's Assert, and the
 checks of tf.case) raise from a host callback, which aborts the XLA run;
 the error is re-raised here with TF's class (InvalidArgumentError).
+
+Donation. A caller may donate input buffers (`donate_argnums`: a Session
+donates the variables a run assigns), so that XLA updates them in place.
+A donated buffer is gone once the run starts, so a program that talks to the
+host (a check that may abort it, a loop that may need a second run, a
+print) keeps its inputs: the first call traces the program and keeps the
+donation only if it has no such effects.
 """
 
 import threading
+import warnings
 
 import jax
 
-from tfgrad_jax.framework import lowering
+from tfgrad_jax.framework import lowering, runtime_checks
 
 _reports_lock = threading.Lock()
 _overflows = {}       # loop key -> the largest trip count seen beyond its bucket
@@ -70,21 +78,53 @@ def _next_power_of_two(n):
     return 1 << max(int(n) - 1, 0).bit_length()
 
 
+def _without_host_values(fn, host_values):
+    """`fn`, with its tf.string outputs (numpy object arrays) left out of the program.
+
+    XLA has no strings; a string in a graph is a constant (string_values), so
+    its value, recorded when the program is traced, is the same on every run.
+    """
+    def traced(*arrays):
+        out = list(fn(*arrays))
+        for i, v in enumerate(out):
+            if getattr(v, "dtype", None) == object:
+                host_values[i] = v
+                out[i] = None
+        return out
+    return traced
+
+
+def _with_host_values(out, host_values):
+    if host_values:
+        out = list(out)
+        for i, v in host_values.items():
+            out[i] = v
+    return out
+
+
 class Program:
     """`fn(*arrays) -> list of arrays`, jit-compiled per set of loop bounds."""
 
-    def __init__(self, fn, **jit_options):
-        self._fn = fn
+    def __init__(self, fn, donate_argnums=(), **jit_options):
+        self._host_values = {}  # output index -> a tf.string value (see _without_host_values)
+        self._fn = _without_host_values(fn, self._host_values)
         self._jit_options = jit_options
+        self._donate = tuple(donate_argnums)
+        self._donation_checked = not self._donate
         self._bounds = {}
         self._compiled = {}
         self._dynamic = set()
         self._current = None  # the jitted function for the current bounds
+        self._current_checks = None
 
     def _jitted(self):
-        if self._current is not None:
+        # A program is compiled with or without the run-time checks (runtime_checks):
+        # switching them compiles it again, once.
+        checks = runtime_checks.enabled()
+        if self._current is not None and self._current_checks == checks:
             return self._current
-        key = tuple(sorted(self._bounds.items()))
+        self._current_checks = checks
+        key = (tuple(sorted(self._bounds.items())), checks)
         jitted = self._compiled.get(key)
         if jitted is None:
             bounds = LoopBounds(dict(self._bounds), self._dynamic)
@@ -98,7 +138,9 @@ class Program:
                 finally:
                     lowering.context.loop_bounds = saved
 
-            jitted = self._compiled[key] = jax.jit(traced, **self._jit_options)
+            # A check may abort the run, so a checked program keeps its inputs.
+            jitted = self._compiled[key] = jax.jit(
+                traced, donate_argnums=() if checks else self._donate, **self._jit_options)
         self._current = jitted
         return jitted
 
@@ -106,10 +148,23 @@ class Program:
         """`jax.jit(...).lower` for the current bounds (to print or compile the program)."""
         return self._jitted().lower(*avals)
 
+    def _first_donating_call(self, arrays):
+        self._donation_checked = True
+        with warnings.catch_warnings():
+            # Where a backend cannot donate, JAX warns at compile time; nothing is lost.
+            warnings.filterwarnings("ignore", message="Some donated buffers were not usable")
+            if self._jitted().trace(*arrays).jaxpr.effects:
+                self._donate = ()
+                self._compiled.clear()
+                self._current = None
+            return self(*arrays)
+
     def __call__(self, *arrays):
+        if not self._donation_checked:
+            return self._first_donating_call(arrays)
         while True:
             try:
-                out = self._jitted()(*arrays)
+                out = _with_host_values(self._jitted()(*arrays), self._host_values)
                 if not self._dynamic:
                     return out
                 jax.effects_barrier()  # overflow reports come from host callbacks
@@ -117,6 +172,13 @@ class Program:
                 error = _take_error()
                 if error is not None:
                     raise error from None
+                raise
+            except TypeError:
+                if any(getattr(a, "dtype", None) == object for a in arrays):
+                    raise NotImplementedError(
+                        "A tf.string value cannot be an input of a compiled program (a "
+                        "tf.function argument or captured tensor, a fed value): string ops are "
+                        "out of scope in tfgrad_jax (XLA has no string type).") from None
                 raise
             grown = _take_overflows(self._dynamic)
             if not grown:

@@ -138,18 +138,27 @@ class SymbolicTensor(Tensor):
     def consumers(self):
         return list(self._consumers)
 
+    def _tensors_are_comparable(self):
+        # TF 2.21: a TF-1 graph's tensors hash and compare by identity everywhere (feed
+        # dicts are built outside `as_default()`); only a function's follow TF 2's rule.
+        return self._op._graph.building_function and super()._tensors_are_comparable()
+
     @property
     def numpy(self):
         # TF's graph tensors have no `numpy`: hasattr(t, "numpy") is False, as in TF.
         raise AttributeError("'SymbolicTensor' object has no attribute 'numpy'")
 
     def eval(self, feed_dict=None, session=None):
+        """`session.run(self, feed_dict)`, in the default session if none is given (TF-1)."""
         from tfgrad_jax.framework.graph import get_default_session
         session = session or get_default_session()
         if session is None:
             raise ValueError("Cannot evaluate tensor using `eval()`: No default session is "
                              "registered. Use `with sess.as_default()` or pass an explicit "
                              "session to `eval(session=sess)`")
+        if session.graph is not self.graph:
+            raise ValueError("Cannot use the given session to evaluate tensor: the tensor's "
+                             "graph is different from the session's graph.")
         return session.run(self, feed_dict=feed_dict)
 
     def __bool__(self):

@@ -2,6 +2,51 @@
 
 import numbers
 
+# TF-1 shapes (`tf.compat.v1.disable_v2_tensorshape`): indexing gives a `Dimension`.
+_v2_behavior = True
+
+
+def set_v2_behavior(enabled):
+    """`enable_v2_tensorshape` (True) / `disable_v2_tensorshape` (False), process-wide."""
+    global _v2_behavior
+    _v2_behavior = bool(enabled)
+
+
+class Dimension(int):
+    """A known dimension of a TF-1 shape, as `tf.compat.v1.Dimension`: `.value` is the int.
+
+    TF's Dimension is a wrapper that may hold None and whose arithmetic
+    propagates unknowns. Here it is an int with a `.value` (so every library
+    path that expects ints keeps working), and an unknown dimension is None:
+    `Dimension(None)` raises ValueError, and `shape[i]` of an unknown dimension
+    is None even with v2 tensorshape disabled. Arithmetic gives plain ints.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, value):
+        if value is None or getattr(value, "value", 0) is None:
+            raise ValueError("tfgrad_jax has no unknown Dimension object: an unknown "
+                             "dimension is None.")
+        value = int(getattr(value, "value", value))
+        if value < 0:
+            raise ValueError(f"Dimension {value} must be >= 0")
+        return super().__new__(cls, value)
+
+    @property
+    def value(self):
+        return int(self)
+
+    def __repr__(self):
+        return f"Dimension({int(self)})"
+
+    __str__ = int.__repr__
+
+
+def dimension_value(dimension):
+    """The int (or None) of a dimension, as `tf.compat.v1.dimension_value`."""
+    return dimension.value if isinstance(dimension, Dimension) else dimension
+
 
 def _as_dim(d):
     if type(d) is int and d >= 0:  # the common case first: every graph tensor builds a shape
@@ -103,7 +148,8 @@ class TensorShape:
             return TensorShape(None) if isinstance(key, slice) else None
         if isinstance(key, slice):
             return TensorShape(self._dims[key])
-        return self._dims[key]
+        d = self._dims[key]
+        return d if _v2_behavior or d is None else Dimension(d)
 
     def __bool__(self):
         return self._dims is not None

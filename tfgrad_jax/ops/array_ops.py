@@ -13,18 +13,21 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import dtypes, runtime_checks
 from tfgrad_jax.framework.constant_folding import static_value
 from tfgrad_jax.framework.dtypes import ALL_TYPES, NUMERIC
-from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, constant,
-                                         convert_to_tensor, def_op, op_scope, public)
+from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, argument_error,
+                                         constant, convert_to_tensor, def_op, op_scope,
+                                         public)
 from tfgrad_jax.framework.tensor import Tensor
 from tfgrad_jax.framework.tensor_shape import TensorShape
 
 # ---------------------------------------------------------------------------
 # Identity and stop_gradient.
 
-IDENTITY = def_op("Identity", lambda x: x, "input")
+IDENTITY = def_op("Identity", lambda x: x, "input",  # a tf.string passes as it is (no trace)
+                  out_avals=lambda inputs, attrs: (inputs[0]._aval if inputs[0].dtype is
+                                                   dtypes.string else None))
 STOP_GRADIENT = def_op("StopGradient", lax.stop_gradient, "input", grad=NOT_DIFFERENTIABLE)
 
 
@@ -203,19 +206,33 @@ RESHAPE = def_op("Reshape", _reshape_lowering, "tensor")
 def reshape(tensor, shape, name=None):
     """Reshapes `tensor`; one dimension may be -1, as `tf.reshape`.
 
-    ValueError (TF's class at graph construction) when the sizes differ.
+    ValueError (TF's class at graph construction) when the sizes differ;
+    eagerly TF's InvalidArgumentError ("Input to reshape is a tensor with 6
+    values, but the requested shape has 4 [Op:Reshape]").
     """
     x = convert_to_tensor(tensor)
     dims = tuple(int(d) for d in np.asarray(static_value(shape, "shape")).reshape(-1))
-    if sum(d == -1 for d in dims) > 1:
-        raise ValueError(f"Cannot infer multiple unknown dimensions in shape {list(dims)}.")
+    unknown = [i for i, d in enumerate(dims) if d == -1]
+    negative = [i for i, d in enumerate(dims) if d < -1]
+    if negative:
+        raise argument_error(
+            "Reshape", f"Invalid value in tensor used for shape: {dims[negative[0]]}",
+            f"Size {negative[0]} must be non-negative, not {dims[negative[0]]}")
+    if len(unknown) > 1:
+        raise argument_error(
+            "Reshape", f"Cannot infer multiple unknown dimensions in shape {list(dims)}.",
+            f"Only one input size may be -1, not both {unknown[0]} and {unknown[1]}")
     if x.shape.is_fully_defined():
         total = x.shape.num_elements()
         known = int(np.prod([d for d in dims if d != -1]))
         if (-1 not in dims and known != total) or (-1 in dims and (known == 0 or total % known)):
-            raise ValueError(f"Cannot reshape a tensor with {total} elements to shape "
-                             f"{list(dims)} ({known} elements) for '{{{{node Reshape}}}}' "
-                             f"(argument `shape`).")
+            wanted = (f"requires a multiple of {known}" if unknown and known
+                      else f"has {known}")
+            raise argument_error(
+                "Reshape", f"Cannot reshape a tensor with {total} elements to shape "
+                f"{list(dims)} ({known} elements) for '{{{{node Reshape}}}}' (argument `shape`).",
+                f"Input to reshape is a tensor with {total} values, but the requested shape "
+                f"{wanted}")
     return apply_op(RESHAPE, [x], {"shape": dims}, name=name or "Reshape")
 
 
@@ -231,11 +248,22 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
         perm = tuple(np.arange(rank)[::-1])
     perm = tuple(int(p) for p in np.asarray(static_value(perm, "perm")).reshape(-1))
     if len(perm) != rank:
-        raise ValueError(f"Dimension must be {rank} but is {len(perm)} for 'Transpose' "
-                         f"(argument `perm` = {list(perm)}, for `a` of shape {x.shape}).")
-    if sorted(p % rank if rank else p for p in perm) != list(np.arange(rank)):
-        raise ValueError(f"`perm` must be a permutation of the {rank} dimensions of `a` for "
-                         f"'Transpose', got {list(perm)}.")
+        raise argument_error(
+            "Transpose", f"Dimension must be {rank} but is {len(perm)} for 'Transpose' "
+            f"(argument `perm` = {list(perm)}, for `a` of shape {x.shape}).",
+            f"transpose expects a vector of size {rank}. But input(1) is a vector of size "
+            f"{len(perm)}")
+    # TF: negative entries count from the end, then each must be in range, then
+    # every dimension must appear.
+    wrapped = [p + rank if p < 0 else p for p in perm]
+    if sorted(wrapped) != list(np.arange(rank)):
+        bad = [p for p in wrapped if not 0 <= p < rank]
+        eager_text = (f"{bad[0]} is out of range [0 .. {rank})" if bad else
+                      f"{min(set(builtins.range(rank)) - set(wrapped))} is missing from "
+                      f"{{{','.join(str(p) for p in wrapped)}}}.")
+        raise argument_error(
+            "Transpose", f"`perm` must be a permutation of the {rank} dimensions of `a` for "
+            f"'Transpose', got {list(perm)}.", eager_text)
     out = apply_op(TRANSPOSE, [x], {"perm": perm}, name=name)
     if conjugate and x.dtype.is_complex:
         from tfgrad_jax.ops.math_ops import conj
@@ -253,8 +281,10 @@ def expand_dims(input, axis, name=None):  # noqa: A002
     axis = int(static_value(axis, "axis"))
     rank = x.shape.rank
     if not -rank - 1 <= axis <= rank:
-        raise ValueError(f"`axis` {axis} is out of range for a tensor of rank {rank} "
-                         f"(allowed: [{-rank - 1}, {rank}]).")
+        raise argument_error(
+            "ExpandDims", f"`axis` {axis} is out of range for a tensor of rank {rank} "
+            f"(allowed: [{-rank - 1}, {rank}]).",
+            f"Tried to expand dim index {axis} for tensor with {rank} dimensions.")
     return apply_op(EXPAND_DIMS, [x], {"axis": axis}, name=name or "ExpandDims")
 
 
@@ -272,16 +302,35 @@ def squeeze(input, axis=None, name=None):  # noqa: A002
         axes = tuple(int(a) % len(dims) for a in np.asarray(static_value(axis, "axis")).reshape(-1))
         for a in axes:
             if dims[a] != 1:
-                raise ValueError(f"Can not squeeze dim[{a}], expected a dimension of 1, got "
-                                 f"{dims[a]} (argument `axis`).")
+                text = f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]}"
+                raise argument_error("Squeeze", f"{text} (argument `axis`).", text)
     return apply_op(SQUEEZE, [x], {"axis": axes}, name=name or "Squeeze")
 
 
 # ---------------------------------------------------------------------------
 # Joining.
 
+def _concat_check(values, *, axis):
+    """TF's ConcatOp shape checks, against the first input (eagerly: a graph has
+    raised ValueError for them when it was built)."""
+    first = np.shape(values[0])
+    text = runtime_checks.shape_text
+    for i, v in enumerate(values[1:], 1):
+        shape = np.shape(v)
+        if len(shape) != len(first):
+            message = (f"ConcatOp : Ranks of all input tensors should match: shape[0] = "
+                       f"{text(first)} vs. shape[{i}] = {text(shape)}")
+            return runtime_checks.Check(True, lambda: message)
+        for d, (a, b) in enumerate(zip(first, shape)):
+            if a != b and d != axis % len(first):
+                message = (f"ConcatOp : Dimension {d} in both shapes must be equal: shape[0] = "
+                           f"{text(first)} vs. shape[{i}] = {text(shape)}")
+                return runtime_checks.Check(True, lambda: message)
+    return None
+
+
 CONCAT = def_op("ConcatV2", lambda values, *, axis: jnp.concatenate(values, axis),
-                "values: N*T")
+                "values: N*T", check=_concat_check)
 PACK = def_op("Pack", lambda values, *, axis: jnp.stack(values, axis), "values: N*T")
 
 
@@ -297,8 +346,10 @@ def concat(values, axis, name="concat"):
     if len(ranks) == 1:
         rank = ranks.pop()
         if not -rank <= axis < rank:
-            raise ValueError(f"`axis` {axis} is out of range for tensors of rank {rank} "
-                             f"(ConcatV2, argument `axis`).")
+            raise argument_error(
+                "ConcatV2", f"`axis` {axis} is out of range for tensors of rank {rank} "
+                f"(ConcatV2, argument `axis`).", "ConcatOp : Expected concatenating dimensions "
+                f"in the range [{-rank}, {rank}), but got {axis}")
     return apply_op(CONCAT, [list(values)], {"axis": axis}, name=name)
 
 
@@ -592,17 +643,16 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
 _INDEX_TYPES = (dtypes.int32, dtypes.int64)
 
 
-def _check_eager_indices(indices, bound, op_type):
-    """TF checks index bounds on the device; XLA cannot, so we check eager values here."""
-    from tfgrad_jax.framework.errors import InvalidArgumentError
-    from tfgrad_jax.framework.tensor import EagerTensor
-    if isinstance(indices, EagerTensor) and bound is not None:
-        flat = indices.numpy().reshape(-1)
-        bad = np.flatnonzero((flat < 0) | (flat >= bound))
-        if bad.size:
-            i = int(bad[0])
-            raise InvalidArgumentError(None, None, f"indices[{i}] = {flat[i]} is not in "
-                                       f"[0, {bound}) [Op:{op_type}]")
+def _index_range_check(indices, bound):
+    """TF's CPU check of gather indices: "indices[1,0] = 5 is not in [0, 3)" (XLA gives 0)."""
+
+    def message(indices):
+        bad = np.argwhere((indices < 0) | (indices >= bound))[0]
+        where = f"[{','.join(str(int(i)) for i in bad)}]" if indices.ndim else ""
+        return f"indices{where} = {indices[tuple(bad)]} is not in [0, {bound})"
+
+    return runtime_checks.Check(jnp.any((indices < 0) | (indices >= bound)), message,
+                                (indices,))
 
 
 def _batched(fn, batch_dims):
@@ -616,16 +666,19 @@ def _gather_lowering(params, indices, *, axis, batch_dims):
     return _batched(take, batch_dims)(params, indices)
 
 
-GATHER = def_op("GatherV2", _gather_lowering, "params, indices: Tindices", Tindices=_INDEX_TYPES)
+GATHER = def_op("GatherV2", _gather_lowering, "params, indices: Tindices", Tindices=_INDEX_TYPES,
+                check=lambda params, indices, *, axis, batch_dims: _index_range_check(
+                    indices, params.shape[axis]))
 
 
 @public(GATHER)
 def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
     """Slices of `params` along `axis` at `indices`, as `tf.gather` (op GatherV2).
 
-    `batch_dims` leading dimensions are shared by params and indices. Eager
-    indices out of range raise InvalidArgumentError as on TF's CPU; inside a
-    graph XLA cannot check them and gives 0 (as TF on GPU). tf.gradients
+    `batch_dims` leading dimensions are shared by params and indices. Indices
+    out of range raise InvalidArgumentError as on TF's CPU eagerly, and in
+    compiled code with `tf.config.experimental.enable_runtime_checks(True)`;
+    by default compiled code gives 0 for them (as TF on GPU). tf.gradients
     returns an IndexedSlices for params used only through row gathers (axis
     0, no batch_dims), as TF does; other uses give a dense gradient.
     """
@@ -646,7 +699,6 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     if not 0 <= batch_dims <= min(axis, i.shape.rank):
         raise ValueError(f"batch_dims ({batch_dims}) must be in [0, min(axis = {axis}, rank of "
                          f"indices = {i.shape.rank})] for 'GatherV2' (argument `batch_dims`).")
-    _check_eager_indices(i, p.shape[axis], "GatherV2")
     return apply_op(GATHER, [p, i], {"axis": axis, "batch_dims": batch_dims,
                                      "_axis_arg": axis_arg}, name=name or "GatherV2")
 

@@ -420,7 +420,11 @@ def _while_as_scan(loop, counter, loop_vars, cond, body, loop_key):
     overflow = loop.keep_going(frozen)
 
     def report():
-        total, _ = lax.while_loop(loop.keep_going, loop.step, frozen)
+        # Counting differentiates nothing: its captures are frozen too, or JAX would
+        # try to differentiate this while loop when its body has effects (a check).
+        counting = _Loop(loop.cond_fn, loop.body_fn,
+                         tuple(lax.stop_gradient(c) for c in loop.captures), loop.max_iter)
+        total, _ = lax.while_loop(counting.keep_going, counting.step, frozen)
         jax.debug.callback(lambda n: program.report_overflow(loop_key, n), total)
 
     lax.cond(overflow, report, lambda: None)

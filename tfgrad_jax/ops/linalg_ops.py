@@ -13,8 +13,11 @@ triangle, and TF's broadened 1 / (e_i - e_j), finite at repeated
 eigenvalues), Svd (TF's formula with the same broadening) and Qr (TF's, which
 also covers wide matrices). The others are JAX's derivatives, which equal TF's.
 
-Singular or non-positive-definite inputs give inf/NaN (as TF on GPU); TF's
-CPU kernels raise instead, which compiled XLA code cannot.
+A singular matrix given to `inv` or `solve` raises InvalidArgumentError, as
+TF's CPU kernels do, eagerly, and in compiled code when
+`tf.config.experimental.enable_runtime_checks(True)` is on (by default it gives
+inf/NaN, as TF on GPU). A matrix that is not positive definite gives NaN from
+`cholesky`, as TF 2.21's CPU kernel does too (it no longer raises).
 """
 
 import numbers
@@ -24,11 +27,11 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import dtypes, runtime_checks
 from tfgrad_jax.framework.constant_folding import static_value
 from tfgrad_jax.framework.dtypes import ALL_TYPES, REAL_NUMERIC
-from tfgrad_jax.framework.op_def import (apply_op, convert_to_tensor, def_op, op_scope,
-                                         public)
+from tfgrad_jax.framework.op_def import (apply_op, argument_error, convert_to_tensor, def_op,
+                                         op_scope, public)
 from tfgrad_jax.ops import array_ops, math_ops
 from tfgrad_jax.ops.math_ops import matmul  # noqa: F401 - tf.linalg.matmul
 
@@ -60,9 +63,10 @@ def _matrix(x, name, fn, square=False):
                          f"'{{{{node {fn}}}}}' (argument `{name}`).")
     if square and rank is not None and None not in t.shape.as_list()[-2:] and \
             t.shape[-1] != t.shape[-2]:
-        raise ValueError(f"Dimensions must be equal, but are {t.shape[-2]} and "
-                         f"{t.shape[-1]} for '{{{{node {fn}}}}}' (a square matrix; shape "
-                         f"{t.shape}).")
+        raise argument_error(
+            fn, f"Dimensions must be equal, but are {t.shape[-2]} and {t.shape[-1]} for "
+            f"'{{{{node {fn}}}}}' (a square matrix; shape {t.shape}).",
+            "Input matrix must be square.")
     return t
 
 
@@ -73,12 +77,30 @@ def _inverse_lowering(input, *, adjoint):  # noqa: A002
     return jnp.linalg.inv(_adj(input) if adjoint else input)
 
 
-MATRIX_INVERSE = def_op("MatrixInverse", _inverse_lowering, "input: T", T=_LINALG)
+def _invertible_check(text):
+    """TF's CPU check: a matrix is singular when its LU factorisation (partial
+    pivoting) has a pivot that is 0 or NaN; nearly singular ones pass."""
+
+    def check(matrix, *rhs, adjoint):
+        lu = lax.linalg.lu(_adj(matrix) if adjoint else matrix)[0]
+        pivots = jnp.abs(jnp.diagonal(lu, axis1=-2, axis2=-1))
+        return runtime_checks.Check(~jnp.all(pivots > 0), lambda: text)
+
+    return check
+
+
+MATRIX_INVERSE = def_op("MatrixInverse", _inverse_lowering, "input: T", T=_LINALG,
+                        check=_invertible_check("Input is not invertible."))
 
 
 @public(MATRIX_INVERSE)
 def inv(input, adjoint=False, name=None):  # noqa: A002
-    """The inverse of each square matrix (of its adjoint if `adjoint`), as `tf.linalg.inv`."""
+    """The inverse of each square matrix (of its adjoint if `adjoint`), as `tf.linalg.inv`.
+
+    A singular matrix raises InvalidArgumentError "Input is not invertible.",
+    as TF's CPU kernel: eagerly, and compiled with the run-time checks on
+    (`tf.config.experimental.enable_runtime_checks`); otherwise inf/NaN.
+    """
     x = _matrix(input, "input", "MatrixInverse", square=True)
     return apply_op(MATRIX_INVERSE, [x], {"adjoint": bool(adjoint)}, name=name or "MatrixInverse")
 
@@ -132,7 +154,9 @@ def cholesky(input, name=None):  # noqa: A002
     `tf.linalg.cholesky`.
 
     Reads only the lower triangle, as TF; the gradient is TF's (symmetric).
-    A matrix that is not positive definite gives NaN (TF's CPU kernel raises).
+    A matrix that is not positive definite gives NaN, as TF 2.21's CPU kernel
+    (which no longer raises; the entries above the diagonal that TF leaves
+    unset are 0 here).
     """
     x = _matrix(input, "input", "Cholesky", square=True)
     return apply_op(CHOLESKY, [x], name=name or "Cholesky")
@@ -145,12 +169,17 @@ def _solve_lowering(matrix, rhs, *, adjoint):
     return jnp.linalg.solve(_adj(matrix) if adjoint else matrix, rhs)
 
 
-MATRIX_SOLVE = def_op("MatrixSolve", _solve_lowering, "matrix: T, rhs: T", T=_LINALG)
+MATRIX_SOLVE = def_op("MatrixSolve", _solve_lowering, "matrix: T, rhs: T", T=_LINALG,
+                      check=_invertible_check("Input matrix is not invertible."))
 
 
 @public(MATRIX_SOLVE)
 def solve(matrix, rhs, adjoint=False, name=None):
-    """X with matrix @ X = rhs (adjoint(matrix) if `adjoint`), as `tf.linalg.solve`."""
+    """X with matrix @ X = rhs (adjoint(matrix) if `adjoint`), as `tf.linalg.solve`.
+
+    A singular matrix raises InvalidArgumentError "Input matrix is not
+    invertible.", as `inv` does (see there).
+    """
     a = _matrix(matrix, "matrix", "MatrixSolve", square=True)
     b = _matrix(rhs, "rhs", "MatrixSolve")
     return apply_op(MATRIX_SOLVE, [a, b], {"adjoint": bool(adjoint)}, name=name or "MatrixSolve")

@@ -14,11 +14,12 @@ import jax.scipy.special  # noqa: F401 - erf, erfc
 import numpy as np
 from jax import lax
 
-from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import dtypes, runtime_checks
 from tfgrad_jax.framework.dtypes import (ALL_TYPES, FLOATING, INEXACT, NUMERIC, REAL_NUMERIC,
                                          SIGNED_INTEGERS)
 from tfgrad_jax.framework.op_def import (AUTODIFF, NO_GRADIENT, NOT_DIFFERENTIABLE, apply_op,
-                                         convert_to_tensor, def_op, op_scope, public)
+                                         argument_error, convert_to_tensor, def_op, op_scope,
+                                         public)
 from tfgrad_jax.framework.tensor import Tensor
 from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.ops import array_ops
@@ -48,16 +49,30 @@ def _unbroadcast(g, shape):
 
 
 # ---------------------------------------------------------------------------
-# Binary elementwise ops.
+# Binary elementwise ops. Their checks (runtime_checks) give TF's kernel errors:
+# shapes that do not broadcast, eagerly; integer division by zero.
 
-ADD = def_op("AddV2", jnp.add, "x: T, y: T", T=NUMERIC)
-SUB = def_op("Sub", jnp.subtract, "x: T, y: T", T=NUMERIC)
-MUL = def_op("Mul", jnp.multiply, "x: T, y: T", T=NUMERIC)
-REAL_DIV = def_op("RealDiv", jnp.divide, "x: T, y: T", T=INEXACT)
-DIV = def_op("Div", lambda x, y: lax.div(*jnp.broadcast_arrays(x, y)), "x: T, y: T", T=NUMERIC)
+_broadcasts = runtime_checks.incompatible_shapes
+
+
+def _integer_division_check(x, y):
+    """TF's integer FloorDiv, FloorMod and Div kernels: "Integer division by zero"."""
+    found = _broadcasts(x, y)
+    if found is not None or not jnp.issubdtype(y.dtype, jnp.integer):
+        return found
+    return runtime_checks.Check(jnp.any(y == 0), lambda: "Integer division by zero")
+
+
+ADD = def_op("AddV2", jnp.add, "x: T, y: T", T=NUMERIC, check=_broadcasts)
+SUB = def_op("Sub", jnp.subtract, "x: T, y: T", T=NUMERIC, check=_broadcasts)
+MUL = def_op("Mul", jnp.multiply, "x: T, y: T", T=NUMERIC, check=_broadcasts)
+REAL_DIV = def_op("RealDiv", jnp.divide, "x: T, y: T", T=INEXACT, check=_broadcasts)
+DIV = def_op("Div", lambda x, y: lax.div(*jnp.broadcast_arrays(x, y)), "x: T, y: T", T=NUMERIC,
+             check=_integer_division_check)
 FLOOR_DIV = def_op("FloorDiv", jnp.floor_divide, "x: T, y: T", T=REAL_NUMERIC,
-                   grad=NOT_DIFFERENTIABLE)
-FLOOR_MOD = def_op("FloorMod", jnp.mod, "x: T, y: T", T=REAL_NUMERIC)
+                   grad=NOT_DIFFERENTIABLE, check=_integer_division_check)
+FLOOR_MOD = def_op("FloorMod", jnp.mod, "x: T, y: T", T=REAL_NUMERIC,
+                   check=_integer_division_check)
 
 
 def _max_min_rule(pick_x):
@@ -70,9 +85,9 @@ def _max_min_rule(pick_x):
 
 
 MAXIMUM = def_op("Maximum", jnp.maximum, "x: T, y: T", T=REAL_NUMERIC,
-                 vjp=_max_min_rule(jnp.greater_equal))
+                 vjp=_max_min_rule(jnp.greater_equal), check=_broadcasts)
 MINIMUM = def_op("Minimum", jnp.minimum, "x: T, y: T", T=REAL_NUMERIC,
-                 vjp=_max_min_rule(jnp.less_equal))
+                 vjp=_max_min_rule(jnp.less_equal), check=_broadcasts)
 
 
 def _pow_rule(inputs, z, g):
@@ -89,7 +104,16 @@ def _pow_rule(inputs, z, g):
     return _unbroadcast(gx, x.shape), _unbroadcast(gy, y.shape)
 
 
-POW = def_op("Pow", jnp.power, "x: T, y: T", T=NUMERIC, vjp=_pow_rule)
+def _pow_check(x, y):
+    """TF's CPU Pow kernel refuses negative integer exponents."""
+    found = _broadcasts(x, y)
+    if found is not None or not jnp.issubdtype(y.dtype, jnp.integer):
+        return found
+    return runtime_checks.Check(jnp.any(y < 0), lambda: "Integers to negative integer powers "
+                                "are not allowed")
+
+
+POW = def_op("Pow", jnp.power, "x: T, y: T", T=NUMERIC, vjp=_pow_rule, check=_pow_check)
 
 
 @public(ADD)
@@ -196,7 +220,7 @@ def _binary_tensors(x, y):
     return x, y
 
 
-ATAN2 = def_op("Atan2", jnp.arctan2, "y: T, x: T", T=FLOATING)
+ATAN2 = def_op("Atan2", jnp.arctan2, "y: T, x: T", T=FLOATING, check=_broadcasts)
 
 
 @public(ATAN2)
@@ -289,6 +313,100 @@ def xlogy(x, y, name=None):
     partials are 0 there.
     """
     return apply_op(XLOGY, [x, y], name=name or "Xlogy")
+
+
+def _x_where_nonzero(x, value):
+    """`value` where x != 0, else 0 (computed at a safe point, so no nan leaks into grads)."""
+    return jnp.where(x != 0, value, jnp.zeros_like(value))
+
+
+def _xdivy_lowering(x, y):
+    nonzero = x != 0
+    return _x_where_nonzero(x, x / jnp.where(nonzero, y, jnp.ones_like(y)))
+
+
+@_tf_formula
+def _xdivy_rule(inputs, out, g):
+    x, y = inputs
+    safe_y = jnp.where(x != 0, y, jnp.ones_like(y))
+    # TF: d/dx = xdivy(x != 0, y), d/dy = xdivy(-x, y**2): both 0 where x == 0.
+    gx = _x_where_nonzero(x, 1 / safe_y) * g
+    gy = _x_where_nonzero(x, -x / (safe_y * safe_y)) * g
+    return _unbroadcast(gx.astype(x.dtype), x.shape), _unbroadcast(gy.astype(y.dtype), y.shape)
+
+
+def _xlog1py_lowering(x, y):
+    safe_y = jnp.where(x != 0, y, jnp.zeros_like(y))
+    return _x_where_nonzero(x, x * jnp.log1p(safe_y))
+
+
+@_tf_formula
+def _xlog1py_rule(inputs, out, g):
+    x, y = inputs
+    safe_y = jnp.where(x != 0, y, jnp.zeros_like(y))
+    # TF: d/dx = xlog1py(x != 0, y), d/dy = xdivy(x, y + 1): both 0 where x == 0.
+    gx = _x_where_nonzero(x, jnp.log1p(safe_y)) * g
+    gy = _x_where_nonzero(x, x / (safe_y + 1)) * g
+    return _unbroadcast(gx.astype(x.dtype), x.shape), _unbroadcast(gy.astype(y.dtype), y.shape)
+
+
+XDIVY = def_op("Xdivy", _xdivy_lowering, "x: T, y: T", T=INEXACT, vjp=_xdivy_rule)
+XLOG1PY = def_op("Xlog1py", _xlog1py_lowering, "x: T, y: T", T=INEXACT, vjp=_xlog1py_rule)
+
+
+@public(XDIVY)
+def xdivy(x, y, name=None):
+    """x / y, and 0 wherever x == 0 (even for y = 0 or nan), as `tf.math.xdivy`.
+
+    Gradients follow TF's rule: both partials are 0 where x == 0.
+    """
+    with op_scope(name, "xdivy"):
+        return apply_op(XDIVY, [x, y], name="Xdivy")
+
+
+@public(XLOG1PY)
+def xlog1py(x, y, name=None):
+    """x * log1p(y), and 0 wherever x == 0 (even for y = -1 or nan), as `tf.math.xlog1py`.
+
+    Gradients follow TF's rule: both partials are 0 where x == 0.
+    """
+    with op_scope(name, "xlog1py"):
+        return apply_op(XLOG1PY, [x, y], name="Xlog1py")
+
+
+def _truncate_div_lowering(x, y):
+    if jnp.issubdtype(x.dtype, jnp.integer):
+        return lax.div(*jnp.broadcast_arrays(x, y))  # C's division: toward zero
+    if jnp.iscomplexobj(x):
+        return x / y
+    return jnp.trunc(x / y)
+
+
+def _truncate_div_check(x, y):
+    # TF's CPU kernel raises InternalError here (its generic "binary operator" failure).
+    found = _broadcasts(x, y)
+    if found is not None or not jnp.issubdtype(y.dtype, jnp.integer):
+        return found
+    from tfgrad_jax.framework.errors import InternalError
+    return runtime_checks.Check(
+        jnp.any(y == 0), lambda: "Unexpected error in binary operator (only integer div and "
+        "mod should have errors)", error=InternalError)
+
+
+TRUNCATE_DIV = def_op("TruncateDiv", _truncate_div_lowering, "x: T, y: T", T=NUMERIC,
+                      grad=NOT_DIFFERENTIABLE, check=_truncate_div_check)
+
+
+@public(TRUNCATE_DIV)
+def truncatediv(x, y, name=None):
+    """x / y rounded toward zero, as `tf.truncatediv` (7 // -2 is -3; 7.0 / -2.0 is -3.0).
+
+    Complex numbers divide exactly. Not differentiable: TF's gradient function
+    returns None for both inputs. TF exports it only at the top level
+    (`tf.truncatediv`), not in `tf.math`.
+    """
+    x, y = _binary_tensors(x, y)
+    return apply_op(TRUNCATE_DIV, [x, y], name=name or "TruncateDiv")
 
 
 # ---------------------------------------------------------------------------
@@ -551,6 +669,17 @@ def softplus(features, name=None):
     return apply_op(SOFTPLUS, [features], name=name or "Softplus")
 
 
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), computed stably, as `tf.math.log_sigmoid`.
+
+    Composed as TF (Neg, Softplus, Neg): floating dtypes only, TypeError naming
+    `features` otherwise.
+    """
+    with op_scope(name, "LogSigmoid") as scope:
+        x = _tensor(x, "x")
+        return negative(softplus(negative(x)), name=scope)
+
+
 @public(SOFTSIGN)
 def softsign(features, name=None):
     """features / (|features| + 1), as `tf.math.softsign` / `tf.nn.softsign`."""
@@ -562,7 +691,8 @@ def softsign(features, name=None):
 # Comparisons and logic (not differentiable: TF registers no gradient).
 
 def _comparison(tf_type, public_name, lower, allowed, symbol):
-    opdef = def_op(tf_type, lower, "x: T, y: T", T=allowed, grad=NOT_DIFFERENTIABLE)
+    opdef = def_op(tf_type, lower, "x: T, y: T", T=allowed, grad=NOT_DIFFERENTIABLE,
+                   check=_broadcasts)
 
     def wrapper(x, y, name=None):
         return apply_op(opdef, [x, y], name=name or tf_type)
@@ -624,6 +754,39 @@ def cast(x, dtype, name=None):
     return apply_op(CAST, [x], {"SrcT": x.dtype, "DstT": dtype}, name=name or "Cast")
 
 
+def _largest_not_above(bound, np_dtype):
+    """The largest value of `np_dtype` that is <= `bound` (float32(2**31 - 1) rounds up)."""
+    value = np.asarray(bound).astype(np_dtype)
+    if np.dtype(np_dtype).kind == "f" and float(value) > bound:
+        value = np.nextafter(value, np_dtype(-np.inf))
+    return value
+
+
+def saturate_cast(value, dtype, name=None):
+    """Casts to `dtype`, clamping to its range first, as `tf.dtypes.saturate_cast`.
+
+    1e10 -> int32 gives 2147483520 (the largest float32 in range), as TF; a
+    complex value casts its real part to a real dtype. NaN cast to an integer
+    is whatever XLA's conversion gives (TF's CPU gives the dtype's minimum).
+    """
+    dtype = dtypes.as_dtype(dtype)
+    with op_scope(name, "saturate_cast") as scope:
+        x = _tensor(value, "value")
+        if x.dtype.is_complex and not dtype.is_complex:
+            x = real(x)
+        src = x.dtype.real_dtype
+        out = dtype.real_dtype
+        if not src.is_bool and not out.is_bool:
+            np_src = src.as_numpy_dtype
+            if float(src.min) < float(out.min):
+                lo = -_largest_not_above(-float(out.min), np_src)
+                x = maximum(x, convert_to_tensor(lo.astype(np_src), x.dtype))
+            if float(src.max) > float(out.max):
+                hi = _largest_not_above(float(out.max), np_src)
+                x = minimum(x, convert_to_tensor(hi.astype(np_src), x.dtype))
+        return cast(x, dtype, name=scope)
+
+
 def _reduction_axes(x, axis, op_type):
     rank = x.shape.rank
     if axis is None:
@@ -640,8 +803,11 @@ def _reduction_axes(x, axis, op_type):
     for a in axes:
         a = int(a)
         if rank is not None and not -rank <= a < max(rank, 1):
-            raise ValueError(f"Invalid reduction dimension {a} for input with {rank} "
-                             f"dimensions for '{op_type}' (argument `axis`).")
+            # TF's eager text has an unmatched parenthesis.
+            raise argument_error(
+                op_type, f"Invalid reduction dimension {a} for input with {rank} dimensions "
+                f"for '{op_type}' (argument `axis`).",
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s)")
         out.append(a % rank if rank else 0)
     return tuple(sorted(set(out)))
 
@@ -755,9 +921,29 @@ def _matmul_lowering(a, b, *, transpose_a, transpose_b, adjoint_a, adjoint_b):
     return jnp.matmul(a, b)
 
 
+def _matmul_check(a, b, *, transpose_a, transpose_b, adjoint_a, adjoint_b):
+    """TF's MatMul / BatchMatMulV2 shape checks, with the shapes as given (eagerly:
+    a graph has raised ValueError for them when it was built)."""
+    text = runtime_checks.shape_text
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    try:
+        np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        message = (f"In[0] and In[1] must have compatible batch dimensions: {text(a_shape)} "
+                   f"vs. {text(b_shape)}")
+        return runtime_checks.Check(True, lambda: message)
+    inner_a = a_shape[-2] if transpose_a or adjoint_a else a_shape[-1]
+    inner_b = b_shape[-1] if transpose_b or adjoint_b else b_shape[-2]
+    if inner_a != inner_b:
+        message = f"Matrix size-incompatible: In[0]: {text(a_shape)}, In[1]: {text(b_shape)}"
+        return runtime_checks.Check(True, lambda: message)
+    return None
+
+
 _MATMUL_TYPES = FLOATING + dtypes.COMPLEX + (dtypes.int32, dtypes.int64)
-MATMUL = def_op("MatMul", _matmul_lowering, "a: T, b: T", T=_MATMUL_TYPES)
-BATCH_MATMUL = def_op("BatchMatMulV2", _matmul_lowering, "x: T, y: T", T=_MATMUL_TYPES)
+MATMUL = def_op("MatMul", _matmul_lowering, "a: T, b: T", T=_MATMUL_TYPES, check=_matmul_check)
+BATCH_MATMUL = def_op("BatchMatMulV2", _matmul_lowering, "x: T, y: T", T=_MATMUL_TYPES,
+                      check=_matmul_check)
 
 
 @public(MATMUL, BATCH_MATMUL)
@@ -980,6 +1166,27 @@ def cumprod(x, axis=0, exclusive=False, reverse=False, name=None):
     return _scan(CUMPROD, x, axis, exclusive, reverse, name)
 
 
+def _cumlogsumexp(x, axis, dtype):
+    return lax.cumlogsumexp(x, axis=axis) if x.shape[axis] else x
+
+
+# Exclusive: shifted in is log(0) = -inf, the identity of logaddexp.
+CUMULATIVE_LOGSUMEXP = def_op("CumulativeLogsumexp", _scan_lowering(_cumlogsumexp, -jnp.inf),
+                              "x: T", T=FLOATING)
+
+
+@public(CUMULATIVE_LOGSUMEXP)
+def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
+    """log(cumsum(exp(x))) along `axis`, computed stably, as `tf.math.cumulative_logsumexp`.
+
+    `exclusive` starts from log(0) = -inf, `reverse` accumulates from the end.
+    Floating dtypes only (TypeError naming `x` otherwise, as TF). The axis
+    must be static; out of range raises ValueError when the graph is built
+    (TF fails when it runs). Gradient: JAX's derivative, which equals TF's.
+    """
+    return _scan(CUMULATIVE_LOGSUMEXP, x, axis, exclusive, reverse, name)
+
+
 # ---------------------------------------------------------------------------
 # argmax/argmin, top_k, sort/argsort.
 
@@ -1047,7 +1254,10 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
     Returns the named tuple (values, indices). Equal values keep their order (lower index
     first). Values are differentiable (the gradient goes to the chosen
     entries); indices are int32. `k` must be static. With `sorted=False`
-    TF leaves the order unspecified; here it is always sorted.
+    TF leaves the order unspecified (its CPU kernel returns the k entries in
+    an order of its own, e.g. [5, 9, 6] for the top 3 of [3, 1, 4, 1, 5, 9, 2,
+    6]); here they are always sorted, so the same (value, index) pairs come
+    back in another order.
     """
     from tfgrad_jax.framework.constant_folding import static_value
     x = _tensor(input, "input")
@@ -1066,6 +1276,48 @@ def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):  # noqa:
 
 
 TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def _in_top_k_lowering(predictions, targets, k):
+    n = predictions.shape[1]
+    valid = (targets >= 0) & (targets < n)
+    safe = jnp.where(valid, targets, 0).astype(jnp.int32)
+    target_value = jnp.take_along_axis(predictions, safe[:, None], axis=1)
+    # TF's kernel: a row holding a non-finite prediction is never "in the top k".
+    finite = jnp.all(jnp.isfinite(predictions), axis=1)
+    greater = jnp.sum(predictions > target_value, axis=1)
+    return valid & finite & (greater < k)
+
+
+IN_TOP_K = def_op("InTopKV2", _in_top_k_lowering, "predictions: P, targets: T, k: T",
+                  P=(dtypes.float32,), T=(dtypes.int32, dtypes.int64), grad=NOT_DIFFERENTIABLE)
+
+
+@public(IN_TOP_K)
+def in_top_k(targets, predictions, k, name=None):
+    """Whether each target is among the `k` largest predictions of its row, as
+    `tf.math.in_top_k` / `tf.nn.in_top_k` (TF 2 argument order: targets first).
+
+    predictions: float32 [batch, classes]; targets: int32/int64 [batch]; k a
+    scalar of the targets' dtype. TF's tie rule: a target is in the top k when
+    fewer than k predictions are strictly larger than its own, so ties all
+    count as in. Rows holding a non-finite prediction, and targets out of
+    range, give False (TF's CPU kernel; no error). Not differentiable.
+    """
+    with op_scope(name, "in_top_k"):
+        predictions = _tensor(predictions, "predictions")
+        targets = _tensor(targets, "targets")
+        p, t = predictions.shape, targets.shape
+        for shape, rank, what in ((p, 2, "predictions"), (t, 1, "targets")):
+            if shape.rank is not None and shape.rank != rank:
+                raise ValueError(f"Shape must be rank {rank} but is rank {shape.rank} for "
+                                 f"'InTopKV2' (argument `{what}`) with input shapes: "
+                                 f"{p.as_list()}, {t.as_list()}.")
+        if p.rank == 2 and t.rank == 1 and not TensorShape(p[:1]).is_compatible_with(t):
+            raise ValueError(f"Dimensions must be equal, but are {p[0]} and {t[0]} for "
+                             f"'InTopKV2' (arguments `predictions`, `targets`) with input "
+                             f"shapes: {p.as_list()}, {t.as_list()}.")
+        return apply_op(IN_TOP_K, [predictions, targets, k], name="InTopKV2")
 
 
 def _sort_or_argsort(values, axis, direction, return_argsort, name, default_name):
@@ -1453,6 +1705,45 @@ def unsorted_segment_min(data, segment_ids, num_segments, name=None):
 def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
     """Products by segment id, as `tf.math.unsorted_segment_prod` (empty segments: 1)."""
     return _unsorted_segment(UNSORTED_SEGMENT_PROD, data, segment_ids, num_segments, name)
+
+
+def _unsorted_segment_counts(data, segment_ids, num_segments):
+    """How many rows each segment gets, shaped to divide the segment sums of `data`."""
+    ids = _tensor(segment_ids, "segment_ids")
+    ones = array_ops.ones_like(ids, dtype=data.dtype)
+    counts = unsorted_segment_sum(ones, ids, num_segments)
+    extra = data.shape.rank - ids.shape.rank
+    counts = array_ops.reshape(counts, [-1] + [1] * extra)
+    return maximum(counts, array_ops.ones([], data.dtype))
+
+
+def _unsorted_segment_scaled(data, segment_ids, num_segments, name, default_name, scale):
+    with op_scope(name, default_name):
+        data = _tensor(data, "data")
+        counts = _unsorted_segment_counts(data, segment_ids, num_segments)
+        total = unsorted_segment_sum(data, segment_ids, num_segments)
+        return truediv(total, scale(counts))
+
+
+def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
+    """Means by segment id, as `tf.math.unsorted_segment_mean` (empty segments: 0).
+
+    Composed from UnsortedSegmentSum and a division, as TF: integer data gives
+    a float result (int32 -> float64, TF's true division). Negative ids are
+    dropped; `num_segments` must be static.
+    """
+    return _unsorted_segment_scaled(data, segment_ids, num_segments, name,
+                                    "UnsortedSegmentMean", lambda n: n)
+
+
+def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
+    """Segment sums divided by sqrt(segment size), as `tf.math.unsorted_segment_sqrt_n`.
+
+    Empty segments give 0. Composed as TF: integer data fails in Sqrt
+    (TypeError naming `x`), as TF's does.
+    """
+    return _unsorted_segment_scaled(data, segment_ids, num_segments, name,
+                                    "UnsortedSegmentSqrtN", sqrt)
 
 
 # ---------------------------------------------------------------------------

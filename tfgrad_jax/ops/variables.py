@@ -80,6 +80,11 @@ ASSIGN_OPS = frozenset(op.type for op in (ASSIGN_VARIABLE, ASSIGN_ADD_VARIABLE,
                                           ASSIGN_SUB_VARIABLE, RESOURCE_SCATTER_UPDATE,
                                           RESOURCE_SCATTER_ADD, RESOURCE_SCATTER_SUB))
 
+# Op types whose value the Session supplies from its own variable state, as it supplies a
+# VarHandleOp's: op type -> fn(op, state) -> numpy value, `state` being the session's
+# {id(variable): (variable, value)}. (VarIsInitializedOp registers itself here.)
+SESSION_SUPPLIED = {}
+
 
 # ---------------------------------------------------------------------------
 # Variable creation inside tf.function (TF's "singleton variables" rule).
@@ -165,7 +170,7 @@ class Variable:
             initial_value = initial_value()
         if hasattr(initial_value, "_as_tensor"):  # another variable
             initial_value = initial_value._as_tensor()
-        return convert_to_tensor(initial_value, dtype=dtype)
+        return convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
 
     def _set_spec(self, value, shape, name, scope=None):
         self._dtype = value.dtype
@@ -213,7 +218,8 @@ class Variable:
         with graph.name_scope(name or "Variable") as scope:
             self._shared_name = scope.rstrip("/")
             self._graph = graph
-            value = self._initial_array(initial_value, dtype)
+            with graph.name_scope("Initializer"):  # where TF builds the initial value
+                value = self._initial_array(initial_value, dtype)
             self._set_spec(value, shape, self._shared_name)
             self._name = self._shared_name + ":0"
             handle = graph.variable_version(self)
@@ -224,9 +230,12 @@ class Variable:
             with graph.name_scope("Read"):  # TF-1's `value()`: the value at the run's start
                 self._snapshot = apply_op(READ_VARIABLE, [handle], name="ReadVariableOp")
         graph._assigned.pop(id(self), None)  # the initializer runs only when asked for
-        graph.add_to_collection("variables", self)
-        if self._trainable:
-            graph.add_to_collection("trainable_variables", self)
+        for key in self._graph_collections():
+            graph.add_to_collection(key, self)
+
+    def _graph_collections(self):
+        """The TF-1 collections a graph's variable joins (`compat.v1.Variable` takes a list)."""
+        return ["variables"] + (["trainable_variables"] if self._trainable else [])
 
     def _handle_in(self, graph):
         """The first version of this variable in a TF-1 graph: its handle op."""
@@ -265,6 +274,13 @@ class Variable:
     @property
     def graph(self):
         return self._graph
+
+    @property
+    def op(self):
+        """The variable's handle op (VarHandleOp) in its TF-1 graph, as TF's `Variable.op`."""
+        if self._graph is None:
+            raise AttributeError("Tensor.op is undefined when eager execution is enabled.")
+        return self._graph.variable_versions(self)[0].op
 
     @property
     def device(self):
@@ -327,7 +343,23 @@ class Variable:
         return value[()] if value.ndim == 0 else value
 
     def eval(self, session=None):
+        """The value in `session` (default: the default session). A TF-1 graph's variable
+        fetches its one snapshot, so repeated evals add no ops to the graph."""
+        if self._graph is not None:
+            return self._snapshot.eval(session=session)
         return self.read_value().eval(session=session)
+
+    def load(self, value, session=None):
+        """Writes `value` into the variable in `session`, as TF-1's `Variable.load`: it
+        runs the initializer with `value` fed for the initial value. Eagerly, `assign`."""
+        if self._graph is None:
+            self.assign(value)
+            return
+        session = session or graph_mod.get_default_session()
+        if session is None:
+            raise ValueError("Either session argument should be provided or default session "
+                             "should be established")
+        session.run(self._initializer_op, {self._initializer_op.inputs[1]: value})
 
     def __array__(self, dtype=None, copy=None):
         value = self.numpy()
