@@ -3,7 +3,7 @@
     python benchmarks/bench_v1.py           # the full run (under a minute)
     python benchmarks/bench_v1.py --quick   # tiny sizes: only checks that it runs
 
-1. A TF-1 training step: placeholders x and y fed with numpy arrays, an MLP
+1. A TF-1 training step: placeholders x and y ([None, n]) fed with numpy arrays, an MLP
    (256 -> 512 -> 512 -> 10, tanh, batch 128) on `tf.Variable`s made in a
    `tf.Graph`, a mean-squared loss, `tf.gradients`, and SGD updates
    (`assign_sub`) grouped into a train op; each step is
@@ -27,12 +27,6 @@ import numpy as np  # noqa: E402
 
 import tfgrad_jax as tf  # noqa: E402
 from bench_core import RESULTS, _interleaved, report  # noqa: E402
-from tfgrad_jax.v1.session import Session  # noqa: E402
-
-
-def _placeholder(dtype, shape, name):
-    # tf.compat.v1.placeholder lives in the namespace the lead assembles.
-    return tf.compat.v1.placeholder(dtype, shape, name=name)
 
 
 def bench_session_training_step(quick):
@@ -49,8 +43,9 @@ def bench_session_training_step(quick):
 
     graph = tf.Graph()
     with graph.as_default():
-        px = _placeholder(tf.float32, [batch, sizes[0]], "x")
-        py = _placeholder(tf.float32, [batch, sizes[-1]], "y")
+        # A None batch dim, as TF-1 programs write it (compiled for the fed shape).
+        px = tf.compat.v1.placeholder(tf.float32, [None, sizes[0]], name="x")
+        py = tf.compat.v1.placeholder(tf.float32, [None, sizes[-1]], name="y")
         weights = [tf.Variable(w, name=f"w{i}") for i, w in enumerate(init)]
         h = px
         for i, w in enumerate(weights):
@@ -61,10 +56,10 @@ def bench_session_training_step(quick):
         grads = tf.gradients(loss, weights)
         train_op = tf.group(*[w.assign_sub(lr * g) for w, g in zip(weights, grads)])
         init_op = tf.group(*[w.initializer for w in weights])
-    sess = Session(graph=graph)
+    sess = tf.compat.v1.Session(graph=graph)
     sess.run(init_op)
     feed = {px: x, py: y}
-    other = Session(graph=graph)  # its own copy of the variables, for make_callable
+    other = tf.compat.v1.Session(graph=graph)  # its own copy of the variables, for make_callable
     other.run(init_op)
     step = other.make_callable([train_op, loss], feed_list=[px, py])
 
