@@ -69,3 +69,14 @@ def test_sub_namespaces_hold_only_tfs_names():
     for namespace in (v1.train, v1.losses, v1.nn, v1.initializers):
         for stray in ("jax", "np", "jnp", "math", "os", "json"):
             assert not hasattr(namespace, stray), (namespace.__name__, stray)
+
+
+def test_math_and_linalg_take_the_v1_spellings():
+    # TF 2.21: tf.compat.v1.math.reduce_sum takes reduction_indices/keep_dims, and
+    # tf.compat.v1.math.in_top_k takes (predictions, targets, k).
+    x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    assert v1.math.reduce_sum(x, reduction_indices=1, keep_dims=True).numpy().tolist() == [
+        [3.0], [7.0]]
+    assert v1.math.in_top_k(x, tf.constant([1, 0]), 1).numpy().tolist() == [True, False]
+    assert v1.linalg.norm(tf.constant([3.0, 4.0]), keep_dims=True).numpy().tolist() == [5.0]
+    assert v1.math.exp is tf.math.exp  # the rest is TF-2's

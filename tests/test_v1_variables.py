@@ -350,18 +350,29 @@ def test_is_variable_initialized_builds_tfs_op(built):
                                                      tf.bool, [])
     assert t.op.get_attr("variable") is built.v
     assert bool(vs.is_variable_initialized(tf.Variable(1.0))) is True
-    # The Session supplies its value from its state {id(variable): (variable, value)}.
-    supply = variables_mod.SESSION_SUPPLIED["VarIsInitializedOp"]
-    assert supply(t.op, {id(built.v): (built.v, np.ones(1))}) == np.True_
-    assert supply(t.op, {id(built.w): (built.w, np.ones((2, 3)))}) == np.False_
-    with pytest.raises(FailedPreconditionError, match="supplied by the Session"):
-        t.op._opdef.lower(variable=built.v)  # a session without the hook cannot run it
 
 
-def test_report_uninitialized_variables_says_why_it_is_missing():
-    # TF returns a string tensor; tfgrad_jax has none, and says what to use instead.
-    with pytest.raises(NotImplementedError, match="no string tensors.*is_variable_initialized"):
-        vs.report_uninitialized_variables()
+def test_initialization_as_each_session_sees_it():
+    # TF 2.21: is_variable_initialized and report_uninitialized_variables answer for the
+    # session that runs them (its own state); the report is a 1-D string tensor of names,
+    # [b'a' b'b'] -> [b'b'] -> [] as the variables are initialized.
+    g = tf.Graph()
+    with g.as_default():
+        a = vs.get_variable("a", [2])
+        b = vs.Variable(1.0, name="b")
+        report = vs.report_uninitialized_variables()
+        a_ok = vs.is_variable_initialized(a)
+        init_all = tf.compat.v1.global_variables_initializer()
+    assert (report.dtype, report.shape.as_list()) == (tf.string, [None])
+    first, second = Session(graph=g), Session(graph=g)
+    assert first.run(report).tolist() == [b"a", b"b"] and not first.run(a_ok)
+    first.run(a.initializer)
+    names, a_done = first.run([report, a_ok])
+    assert names.tolist() == [b"b"] and a_done
+    first.run(init_all)
+    assert first.run(report).tolist() == [] and first.run(a_ok)
+    assert second.run(report).tolist() == [b"a", b"b"]  # the other session's state
+    assert vs.report_uninitialized_variables([tf.Variable(1.0)]).numpy().tolist() == []
 
 
 def test_eager_get_variable_makes_a_new_variable_every_call_as_tf2():

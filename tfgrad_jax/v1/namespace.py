@@ -8,9 +8,10 @@ assembled from:
     out of `compat.v1` and our own extensions;
   * the `__all__` of each `tfgrad_jax.v1` module, which win over the TF-2
     names they share (the v1 spellings);
-  * sub-namespaces (`train`, `losses`, `nn`, `initializers`) made as fresh
-    module objects holding only their TF names, so that no implementation
-    module (and none of its imports: `jax`, `np`, ...) shows through.
+  * sub-namespaces (`train`, `losses`, `nn`, `initializers`, and `math` and
+    `linalg` with the TF-1 spellings) made as fresh module objects holding
+    only their TF names, so that no implementation module (and none of its
+    imports: `jax`, `np`, ...) shows through.
 """
 
 import importlib
@@ -29,8 +30,8 @@ _SUB_NAMESPACES = {
 }
 
 # Sub-namespaces of our TF-2 top level that compat.v1 shares as they are.
-_SHARED_NAMESPACES = ("autograph", "config", "debugging", "errors", "keras", "linalg", "math",
-                      "nest", "random")
+_SHARED_NAMESPACES = ("autograph", "config", "debugging", "dtypes", "errors", "keras", "nest",
+                      "random", "strings")
 
 # Public names of our top level that TF's compat.v1 does not have: our extensions, and
 # names TF keeps in TF 2 only.
@@ -74,6 +75,20 @@ def v1_names():
             members.update(_exports(_module(module_name)))
         names[name] = _namespace(f"tfgrad_jax.compat.v1.{name}",
                                  f"`tf.compat.v1.{name}`.", members)
+    # compat.v1.math and .linalg are TF-2's with the TF-1 spellings of the names they
+    # share with the top level (`reduce_sum(reduction_indices=)`, `in_top_k(predictions,
+    # targets, k)`, `norm(keep_dims=)`).
+    v1_nn = names["nn"]
+    for name in ("math", "linalg"):
+        shared = getattr(tf, name)
+        members = {n: getattr(shared, n) for n in dir(shared) if not n.startswith("_")}
+        for n in members:
+            if n in names and n in _module("api").__all__:
+                members[n] = names[n]
+            elif n == "in_top_k":
+                members[n] = v1_nn.in_top_k
+        names[name] = _namespace(f"tfgrad_jax.compat.v1.{name}", f"`tf.compat.v1.{name}`.",
+                                 members)
     initializers = _module("initializers")
     names["initializers"] = _namespace("tfgrad_jax.compat.v1.initializers",
                                        "`tf.compat.v1.initializers`.",

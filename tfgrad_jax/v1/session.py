@@ -18,7 +18,7 @@ value a run returned stays valid whatever later runs do.
 import jax.numpy as jnp
 import numpy as np
 
-from tfgrad_jax.framework import lowering, nest
+from tfgrad_jax.framework import dtypes, lowering, nest
 from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework.errors import FailedPreconditionError, InvalidArgumentError
 from tfgrad_jax.framework.graph import Graph, Operation, get_default_graph, get_default_session
@@ -27,6 +27,9 @@ from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
 from tfgrad_jax.ops.variables import ASSIGN_OPS, SESSION_SUPPLIED
 
 __all__ = ["Session", "InteractiveSession", "get_default_session"]
+
+# Where a fetched value comes from (see Session._layout).
+_FED, _COMPUTED, _HOST = "fed", "computed", "host"
 
 
 class Session:
@@ -222,26 +225,36 @@ class Session:
             layout = self._layouts[kind] = self._layout(items, feeds)
         plan, inputs, sources = layout
         results = plan.run(self._state, [feeds[i][1] for i in inputs]) if plan else ()
-        return [feeds[i][1] if fed else None if i is None else _numpy_value(results[i])
-                for fed, i in sources]
+        return [self._value_from(source, i, feeds, results) for source, i in sources]
+
+    def _value_from(self, source, i, feeds, results):
+        if source == _FED:
+            return feeds[i][1]
+        if source == _HOST:  # i: the op whose string value this session supplies
+            return SESSION_SUPPLIED[i.type](i, self._state)
+        return None if i is None else _numpy_value(results[i])
 
     def _layout(self, items, feeds):
         """(the plan, or None if nothing needs computing; the positions in `feeds` of the
-        program's fed values; for each item, (True, its feed's position), (False, None)
-        for an op, or (False, the program output that is its value))."""
+        program's fed values; for each item, (_FED, its feed's position), (_COMPUTED, None)
+        for an op, (_COMPUTED, the program output that is its value), or (_HOST, the op
+        whose string value the session supplies))."""
         last = {id(key): i for i, (key, _) in enumerate(feeds)}  # the last value fed counts
         targets, ops, sources, position = [], [], [], {}
         for key, element in items:
             if id(key) in last:  # TF: a fed tensor fetches as the value fed
-                sources.append((True, last[id(key)]))
+                sources.append((_FED, last[id(key)]))
             elif key is None:
                 ops.append(element)
-                sources.append((False, None))
+                sources.append((_COMPUTED, None))
+            elif element.dtype is dtypes.string and element.op.type in SESSION_SUPPLIED:
+                # Strings never enter a compiled program: the session gives this one itself.
+                sources.append((_HOST, element.op))
             else:
                 if id(element) not in position:
                     position[id(element)] = len(targets)
                     targets.append(element)
-                sources.append((False, position[id(element)]))
+                sources.append((_COMPUTED, position[id(element)]))
         if not (targets or ops):
             return None, [], sources
         # In graph order, so that one plan serves every order of the same feeds.
@@ -401,10 +414,11 @@ class _RunPlan:
             self.traces += 1
             env = _FedEnvironment(fed_ids)
             env.update(zip(input_ids, arrays))
-            lowering.run_ops(ops_to_run, env)
+            lowering.run_ops(ops_to_run, env, output_ids)
             return [env[i] for i in output_ids]
 
-        self.program = Program(run_graph, donate_argnums=tuple(donate))
+        self.program = Program(run_graph, donate_argnums=tuple(donate),
+                               data_dependent=lowering.has_data_dependent_ops(ops_to_run))
 
     def run(self, state, fed_arrays):
         """Runs the program on `fed_arrays` and the session's `state`, which it updates."""

@@ -17,10 +17,9 @@ regularizer's under `foo/v/Regularizer/`.
 What we do differently: no partitioned variables (`partitioner` raises
 NotImplementedError), `caching_device`/`use_resource`/`synchronization`/
 `aggregation` are accepted and ignored (every variable is a resource variable).
-`is_variable_initialized` is an op whose value the Session supplies from its
-state (`variables.SESSION_SUPPLIED`); `report_uninitialized_variables` would
-need string tensors, which tfgrad_jax does not have, and raises
-NotImplementedError.
+`is_variable_initialized` and `report_uninitialized_variables` are ops whose
+values the Session supplies from its state (`variables.SESSION_SUPPLIED`); the
+report is a string tensor, so it can be fetched but not computed on.
 """
 
 import enum
@@ -691,12 +690,49 @@ def is_variable_initialized(variable):
     return apply_op(VAR_IS_INITIALIZED, [], {"variable": variable}, name="VarIsInitializedOp")
 
 
+def _report_lowering(*, var_list):
+    raise FailedPreconditionError(
+        None, None, "ReportUninitializedVariables: its value is supplied by the Session "
+        "running the graph (fetch it with Session.run); it cannot be computed in a program.")
+
+
+def _report_aval(inputs, attrs):
+    graph = graph_mod.current_graph_or_none()
+    return jax.ShapeDtypeStruct((graph_mod.fresh_symbolic_dim(graph_mod.symbolic_scope(graph)),),
+                                np.dtype(object))
+
+
+# TF builds this from ops (a boolean_mask of the names by VarIsInitializedOp); its value
+# is a string tensor, and strings never enter a compiled program here, so the session
+# gives the value itself, from its state, when the op is fetched.
+REPORT_UNINITIALIZED = def_op("ReportUninitializedVariables", _report_lowering, inputs="",
+                              grad=NOT_DIFFERENTIABLE, stateful=True, out_avals=_report_aval)
+variables_mod.SESSION_SUPPLIED["ReportUninitializedVariables"] = (
+    lambda op, state: _names_array([v for v in op.get_attr("var_list") if id(v) not in state]))
+
+
+def _names_array(variables):
+    names = np.empty(len(variables), dtype=object)
+    names[:] = [v._shared_name.encode("utf-8") for v in variables]
+    return names
+
+
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):
-    """Not provided: TF returns a string tensor of the names of the uninitialized variables
-    of `var_list` (default: global and local), and tfgrad_jax has no string tensors (XLA
-    computes numbers only). Raises NotImplementedError saying what to use instead:
-    `is_variable_initialized(v)`, one bool per variable, which the Session evaluates."""
-    raise NotImplementedError(
-        "report_uninitialized_variables: tfgrad_jax has no string tensors, so it cannot "
-        "return the names as a tensor. Use [v for v, ok in zip(var_list, sess.run("
-        "[tf.compat.v1.is_variable_initialized(v) for v in var_list])) if not ok] instead.")
+    """The names of the variables of `var_list` not yet initialized, as a 1-D string tensor.
+
+    As `tf.compat.v1.report_uninitialized_variables` (default `var_list`: the
+    global and local variables). In a graph the value comes from the session
+    that fetches it (a tf.string value cannot enter a compiled program, so it
+    can be fetched, not computed on); eagerly every variable holds a value,
+    so the result is empty.
+    """
+    graph = graph_mod.current_graph_or_none()
+    if var_list is None:
+        var_list = global_variables() + local_variables() if graph is not None else []
+    var_list = list(var_list)
+    for v in var_list:
+        _check_variable(v, "report_uninitialized_variables")
+    if graph is None:
+        return EagerTensor(_names_array([v for v in var_list if v._value is None]),
+                           dtypes.string)
+    return apply_op(REPORT_UNINITIALIZED, [], {"var_list": tuple(var_list)}, name=name)
