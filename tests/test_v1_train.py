@@ -82,8 +82,8 @@ def _np_nesterov(t, p, g, accum, lr=0.1, mu=0.9):
 def logistic():
     graph = tf.Graph()
     with graph.as_default():
-        x = tf.placeholder(tfgrad_jax.float32, [32, 3], name="x")
-        y = tf.placeholder(tfgrad_jax.float32, [32, 1], name="y")
+        x = tf.placeholder(tfgrad_jax.float32, [None, 3], name="x")
+        y = tf.placeholder(tfgrad_jax.float32, [None, 1], name="y")
         step = train.get_or_create_global_step()
         runs = {}
         for name, opt in [("gd", train.GradientDescentOptimizer(0.5)),
