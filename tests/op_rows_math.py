@@ -385,8 +385,8 @@ ROWS = [
       lambda x: np.stack([np.bincount(r, minlength=3)[:3] > 0 for r in x]).astype(np.int32),
       [[(2, 4)]], dtypes=(I32,), sample=small_ints, grad=False,
       name="bincount axis=-1 binary_output"),
-    R("Unique", tf.unique, _np_unique, [[(6,)]], dtypes=(I32, F64), sample=small_ints,
-      grad=False, eager_only=True, out_dtype=["same", tf.int32]),
+    R("Unique", tf.unique, _np_unique, [[(6,)], [(9,)]], dtypes=(I32, F64), sample=small_ints,
+      grad=False, out_dtype=["same", tf.int32]),
     # -----------------------------------------------------------------------
     # Creation, identity, shapes.
     R("Identity", tf.identity, lambda x: x, UNARY_SHAPES),
@@ -522,8 +522,12 @@ ROWS = [
     # where, masks, ranges, grids, einsum, matmul.
     R("SelectV2", lambda a, b: tf.where([[True], [False]], a, b),
       lambda a, b: jnp.where(np.array([[True], [False]]), a, b), [[(2, 3), (3,)], [(2, 1), ()]]),
-    R("Where", lambda x: tf.where(x > 0), lambda x: np.argwhere(x > 0), [[(2, 3)]], grad=False,
-      eager_only=True, out_dtype=tf.int64),
+    R("Where", lambda x: tf.where(x > 0), lambda x: np.argwhere(x > 0), [[(2, 3)], [(7,)]],
+      grad=False, out_dtype=tf.int64),
+    R("DynamicPartition", lambda x: tf.dynamic_partition(
+        x, tf.cast(x > 0, tf.int32) + tf.cast(x > 1, tf.int32), 3),
+      lambda x: [x[((x > 0).astype(int) + (x > 1)) == i] for i in range(3)],
+      [[(7,)], [(4, 2)]], grad=False, out_dtype=["same"] * 3),
     R("Select", lambda a, b: array_ops.where_v1([True, False], a, b),
       lambda a, b: jnp.where(np.array([True, False])[:, None], a, b), [[(2, 3), (2, 3)]]),
     R("GatherV2", lambda x: tf.boolean_mask(x, [[True, False, True], [False, False, True]]),

@@ -26,3 +26,13 @@ def test_bench_v1_quick_runs_and_prints_its_ratio():
     assert out.returncode == 0, out.stderr[-2000:]
     assert "[1] TF-1 training step through Session.run" in out.stdout
     assert out.stdout.count("-> ratio ") == 1
+
+
+def test_bench_data_dependent_quick_runs_and_prints_its_ratio():
+    script = os.path.join(os.path.dirname(__file__), "..", "benchmarks",
+                          "bench_data_dependent.py")
+    out = subprocess.run([sys.executable, script, "--quick"], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "[1] 4-layer MLP with a run-time boolean_mask" in out.stdout
+    assert out.stdout.count("-> ratio ") == 1

@@ -140,6 +140,24 @@ EAGER = [
      "InvalidArgumentError", "indices[1,0] = 5 is not in [0, 3) [Op:GatherV2]"),
     ("embedding_lookup", lambda: tf.nn.embedding_lookup(tf.ones([3, 2]), [5]),
      "InvalidArgumentError", "indices[0] = 5 is not in [0, 3) [Op:GatherV2]"),
+    ("gather_nd", lambda: tf.gather_nd(tf.ones([3, 2]), [[[0, 0], [1, 1]], [[2, 0], [0, 7]]]),
+     "InvalidArgumentError", "indices[1,1] = [0, 7] does not index into param shape [3,2], "
+     "node name: GatherNd [Op:GatherNd]"),
+    ("scatter_nd", lambda: tf.scatter_nd([[[0]], [[5]]], [[1.0], [2.0]], [3]),
+     "InvalidArgumentError", "indices[1,0] = [5] does not index into shape [3] [Op:ScatterNd]"),
+    ("tensor_scatter_add", lambda: tf.tensor_scatter_nd_add(tf.ones([3]), [[0], [-1]],
+                                                            [1.0, 2.0]),
+     "InvalidArgumentError",
+     "indices[1] = [-1] does not index into shape [3] [Op:TensorScatterAdd]"),
+    ("unsorted_segment_sum", lambda: tf.math.unsorted_segment_sum(tf.ones([3]), [0, -1, 7], 3),
+     "InvalidArgumentError", "segment_ids[2] = 7 is out of range [0, 3) [Op:UnsortedSegmentSum]"),
+    ("unsorted_segment_max", lambda: tf.math.unsorted_segment_max(
+        tf.ones([2, 3]), [[0, 1, 1], [0, 9, 0]], 3), "InvalidArgumentError",
+     "segment_ids[1,1] = 9 is out of range [0, 3) [Op:UnsortedSegmentMax]"),
+    ("sparse_softmax_cross_entropy", lambda: tf.nn.sparse_softmax_cross_entropy_with_logits(
+        labels=[[1, 5], [7, 0]], logits=tf.ones([2, 2, 3])), "InvalidArgumentError",
+     "Received a label value of 7 which is outside the valid range of [0, 3).  Label values: "
+     "1 5 7 0 [Op:SparseSoftmaxCrossEntropyWithLogits]"),
     ("inv_singular", lambda: tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0]])),
      "InvalidArgumentError", "Input is not invertible. [Op:MatrixInverse]"),
     ("inv_zero_in_batch", lambda: tf.linalg.inv(tf.stack([tf.eye(2), tf.zeros([2, 2])])),
@@ -169,6 +187,9 @@ FINE = [
     ("floormod_float_zero", lambda: tf.math.is_nan(tf.constant(1.0) % tf.constant(0.0)), True),
     ("int_min_floordiv", lambda: tf.constant(-2147483648) // tf.constant(-1), -2147483648),
     ("gather_last", lambda: tf.gather(tf.constant([1.0, 2.0, 3.0]), [2, 0]), [3.0, 1.0]),
+    ("unsorted_segment_negative_id", lambda: tf.math.unsorted_segment_sum(
+        tf.constant([1.0, 2.0, 4.0]), [0, -1, 2], 3), [1.0, 0.0, 4.0]),
+    ("scatter_nd_last", lambda: tf.scatter_nd([[2]], [1.0], [3]), [0.0, 0.0, 1.0]),
     ("inv_nearly_singular", lambda: tf.reduce_all(tf.math.is_finite(
         tf.linalg.inv(tf.constant([[1.0, 2.0], [2.0, 4.0001]])))), True),
     ("inv_inf", lambda: tf.linalg.inv(tf.constant([[np.inf, 0.0], [0.0, 1.0]])),

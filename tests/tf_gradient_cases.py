@@ -138,9 +138,9 @@ CASES = {
     "bincount_weights": (lambda tf, w: tf.math.bincount([0, 1, 1], weights=w), [f64(1, 2, 3)]),
 }
 
-# Unique runs eagerly only here (its output size depends on the data): it
-# never reaches a graph, so its missing gradient is checked through its policy.
-EAGER_ONLY = {"unique"}
+# Ops that could not be put in a graph (none left: data-dependent ops such as Unique run
+# between compiled segments, so their missing gradient is TF's LookupError in a graph).
+EAGER_ONLY = set()
 
 # name: (value, [gradient per input]) from TensorFlow 2.21.
 EXPECTED = {

@@ -58,9 +58,9 @@ from tfgrad_jax.ops.math_ops import (abs, add, add_n, cast, cos, divide, equal, 
                                      negative, not_equal, pow, reduce_all, reduce_any, reduce_max,
                                      reduce_mean, reduce_min, reduce_prod, reduce_sum, sigmoid, sign,
                                      sin, sqrt, square, subtract, tanh, truediv)
-from tfgrad_jax.ops.array_ops import (boolean_mask, broadcast_to, einsum, gather,
-                                      gather_nd, identity_n, linspace, meshgrid, one_hot, pad,
-                                      repeat, reverse, roll, scatter_nd, sequence_mask, slice,
+from tfgrad_jax.ops.array_ops import (boolean_mask, broadcast_to, dynamic_partition, einsum,
+                                      gather, gather_nd, identity_n, linspace, meshgrid, one_hot,
+                                      pad, repeat, reverse, roll, scatter_nd, sequence_mask, slice,
                                       split, strided_slice, tensor_scatter_nd_add,
                                       tensor_scatter_nd_sub, tensor_scatter_nd_update, tile)
 from tfgrad_jax.ops.math_ops import (acos, acosh, argmax, argmin, argsort, asin, asinh, atan,

@@ -82,7 +82,7 @@ class ConcreteFunction:
             return lowered(*arrays)
 
         self._jax_function = jax_function
-        self._program = Program(jax_function)
+        self._program = Program(jax_function, data_dependent=lowered.data_dependent)
 
     @property
     def inputs(self):

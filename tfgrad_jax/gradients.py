@@ -395,6 +395,10 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate, batch=None):
     if not connected or not used_ys:
         return results if batch else _zeros_for_siblings(xs, results, ops)
 
+    # An op with data-dependent output sizes (tf.where(c), tf.unique) passes no gradient
+    # and cannot be traced: its outputs enter the forward sub-graph as values computed
+    # in an earlier segment (framework.lowering), so the vjp is traced at their sizes.
+    ops = [op for op in ops if not op._opdef.data_dependent]
     functions = {op._id for op in ops if policies[op._id][0] == "function"}
     computed = {id(t) for op in ops for t in op._outputs}
     sparse = {} if batch else _sparse_xs(connected, ops, computed, used_ys, functions)

@@ -54,7 +54,7 @@ _NAMESPACES = {True: _Namespace(True), False: _Namespace(False)}
 _lock = threading.RLock()
 _cache = {}            # (code object, recursive) -> code of the conversion, or why not (str)
 _generated = set()     # code objects AutoGraph produced: already converted
-_sources = {}          # file name -> (source text, parsed module)
+_sources = {}          # file name -> (source text, its functions by first line)
 _warned = set()        # code objects already reported as unconvertible
 
 
@@ -118,11 +118,26 @@ class _NoSource(Exception):
     pass
 
 
-def _module_tree(filename, lines):
+def _module_functions(filename, lines):
+    """The lambdas and function definitions of a source file, by their first line.
+
+    Parsed and indexed once per file text: a file with hundreds of lambdas
+    (a table of ops) would otherwise be walked whole for each one converted.
+    A function's first line is that of its first decorator, as in its code.
+    """
     text = "".join(lines)
     entry = _sources.get(filename)
     if entry is None or entry[0] != text:
-        entry = (text, ast.parse(text, filename))
+        by_line = {}
+        for node in ast.walk(ast.parse(text, filename)):
+            if isinstance(node, ast.Lambda):
+                line = node.lineno
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                line = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            else:
+                continue
+            by_line.setdefault(line, []).append(node)
+        entry = (text, by_line)
         _sources[filename] = entry
     return entry[1]
 
@@ -140,20 +155,18 @@ def _find_node(fn):
             "If you are certain the code is graph-compatible, wrap the call using "
             f"@tf.autograph.experimental.do_not_convert. Original error: {e}") from None
     try:
-        tree = _module_tree(code.co_filename, lines)
+        on_line = _module_functions(code.co_filename, lines).get(code.co_firstlineno, [])
     except SyntaxError as e:
         raise _NoSource(f"could not parse the source code of {fn}: {e}") from None
     line = code.co_firstlineno
     if code.co_name == "<lambda>":
-        candidates = [n for n in ast.walk(tree) if isinstance(n, ast.Lambda) and n.lineno == line
+        candidates = [n for n in on_line if isinstance(n, ast.Lambda)
                       and _arg_names(n.args) == _code_arg_names(code)]
         if len(candidates) > 1:  # several lambdas on one line: their columns tell them apart
             candidates = _lambda_by_position(candidates, code)
     else:
-        candidates = [n for n in ast.walk(tree)
-                      if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
-                      and n.name == code.co_name
-                      and min([n.lineno] + [d.lineno for d in n.decorator_list]) == line]
+        candidates = [n for n in on_line if not isinstance(n, ast.Lambda)
+                      and n.name == code.co_name]
     if len(candidates) != 1:
         raise _NoSource(f"could not find the source code of {fn} unambiguously in "
                         f"{code.co_filename} line {line}")

@@ -741,11 +741,26 @@ def as_tensor_sequence(value):
     if isinstance(value, _TensorSequence):
         return value
     if isinstance(value, SymbolicTensor):
-        if value.op.type == "Range" and {"start", "limit", "delta", "dtype"} <= set(
-                value.op.attrs):
-            return _StaticRange(value)
+        if value.op.type == "Range":
+            return _range_sequence(value.op)
         return _RowsOf(value)
     return None
+
+
+def _range_sequence(op):
+    """A loop over a Range op's values, without gathering from the range tensor.
+
+    Bounds known when the graph was built are the op's attrs; a bound known only
+    at run time is an input of the op (`_static_inputs`: attr -> input index),
+    which a TensorRange reads in the loop, as TF elides a range in a loop.
+    """
+    attrs = op.attrs
+    from_inputs = dict(attrs.get("_static_inputs", ()))
+    if not from_inputs:
+        return _StaticRange(op.outputs[0])
+    bounds = [op.inputs[from_inputs[k]] if k in from_inputs else attrs[k]
+              for k in ("start", "limit", "delta")]
+    return TensorRange(*bounds, dtype=attrs["dtype"])
 
 
 def enumerate_over(value, start=0):

@@ -22,6 +22,12 @@ Lowering state, for the duration of one trace (a thread-local `context`):
     scan length to use (see `Program`), and the loops met while tracing.
   * `iterations`: the iteration counters of the loops enclosing the code being
     lowered (random ops fold them in, so each iteration draws new numbers).
+  * `segments`: a `Segments` cache while a `Program` holding data-dependent
+    ops runs (below).
+
+Data-dependent ops (tf.unique, tf.where(c), ...): a program holding one runs
+in segments, compiled separately around it (`framework/segments.py`); with
+`context.segments` set, `run_ops` hands the op list to `segments.run`.
 """
 
 import contextlib
@@ -58,8 +64,12 @@ def schedule(fetches, known, targets=()):
     return [needed[i] for i in sorted(needed)]
 
 
-def run_ops(ops, env):
+def run_ops(ops, env, outputs=None):
     """Evaluates `ops` in order, reading and writing `env` (id(tensor) -> array).
+
+    `outputs`: the ids of the tensors the caller reads from `env` afterwards;
+    needed only to run a program with data-dependent ops in segments (the
+    module docstring), when `context.segments` is set.
 
     A pure op whose inputs are all known while lowering (constants, or values
     folded from them) and small is evaluated right away, so its result stays a
@@ -70,10 +80,14 @@ def run_ops(ops, env):
     when `tf.config.experimental.enable_runtime_checks` is on, and run on the
     values when the function is evaluated eagerly (see `runtime_checks`).
     """
+    if context.segments is not None and outputs is not None:
+        return segments.run(ops, env, outputs)
     fold = not context.eager
     check = context.eager or runtime_checks.enabled()
     for op in ops:
         ins = [env[id(t)] for t in op._inputs]
+        if op._opdef.data_dependent and any(isinstance(v, jax.core.Tracer) for v in ins):
+            raise segments.untraceable(op)
         if check and op._opdef.check is not None:  # TF's kernel checks (runtime_checks)
             runtime_checks.staged(op._opdef, *op._opdef.lowering_args(
                 ins, op._input_lengths, op._attrs), op.name, context.eager)
@@ -127,10 +141,11 @@ def lower(inputs, outputs, targets=()):
 
     def fn(*arrays):
         env = dict(zip(input_ids, arrays))
-        run_ops(ops, env)
+        run_ops(ops, env, output_ids)
         return [env[i] for i in output_ids]
 
     fn.ops = ops
+    fn.data_dependent = segments.has_data_dependent_ops(ops)
     return fn
 
 
@@ -165,6 +180,7 @@ class _Context(threading.local):
         self.reverse_mode = False
         self.loop_bounds = None   # a LoopBounds while a Program is traced
         self.iterations = ()
+        self.segments = None      # a Segments while a Program runs in segments
 
 
 context = _Context()
@@ -202,3 +218,7 @@ def in_iteration(counter):
         yield
     finally:
         context.iterations = saved
+
+
+# Last: the segments module builds on this one (run_ops, context).
+from tfgrad_jax.framework import segments  # noqa: E402

@@ -65,10 +65,12 @@ class OpDef:
 
     __slots__ = ("type", "lower", "inputs", "type_constraints", "grad", "vjp",
                  "public_names", "value_attrs", "_fn", "is_stateful", "_type_attrs",
-                 "graph_attrs", "deps", "out_avals", "check")
+                 "graph_attrs", "deps", "out_avals", "check", "data_dependent",
+                 "static_attrs")
 
     def __init__(self, type, lower, inputs, type_constraints, grad, vjp, value_attrs, stateful,
-                 graph_attrs=(), deps=None, out_avals=None, check=None):
+                 graph_attrs=(), deps=None, out_avals=None, check=None, data_dependent=False,
+                 static_attrs=None):
         self.type = type
         self.lower = lower
         self.inputs = tuple(InputArg(s) for s in inputs.split(",") if s.strip()) if inputs else ()
@@ -82,6 +84,8 @@ class OpDef:
         self.deps = deps
         self.out_avals = out_avals
         self.check = check
+        self.data_dependent = data_dependent
+        self.static_attrs = dict(static_attrs or {})
         self._fn = _with_vjp_rule(lower, vjp) if vjp is not None else lower
         # Type attributes (T, ...) are recorded on the op but never passed to the lowering.
         self._type_attrs = frozenset(type_constraints) | {
@@ -104,8 +108,10 @@ class OpDef:
         under differentiation (JVP tracers), the lowering itself is faster:
         measured 5x eagerly and 2.5x under `jax.vjp` for a chain of small ops.
         """
-        if not (self.value_attrs or self.is_stateful or self.graph_attrs) and _staged(
-                flat_inputs):
+        # (An op reading a shape at lowering time, `_STATIC_INPUTS`, is keyed by its
+        # value, which the per-signature cache does not see.)
+        if not (self.value_attrs or self.is_stateful or self.graph_attrs
+                or _STATIC_INPUTS in attrs) and _staged(flat_inputs):
             out = _replay(self, flat_inputs, input_lengths, attrs)
             if out is not None:
                 return out
@@ -119,6 +125,9 @@ class OpDef:
 
     def lowering_args(self, flat_inputs, input_lengths, attrs):
         """The lowering's (and the check's) positional arguments and keyword attrs."""
+        static = attrs.get(_STATIC_INPUTS)
+        if static:
+            flat_inputs, attrs = _read_static_inputs(self, flat_inputs, attrs, static)
         if input_lengths is not None:
             args, i = [], 0
             for n in input_lengths:
@@ -136,6 +145,32 @@ class OpDef:
 
     def __repr__(self):
         return f"<OpDef {self.type} ({self.gradient_policy})>"
+
+
+# Shape-like arguments (a shape, multiples, range bounds) are attrs: XLA compiles
+# static shapes. One given as a graph tensor that cannot be folded when the graph
+# is built (`tf.shape(x)[0]` of an unknown dim) becomes an extra input of the op,
+# after its declared ones; this private attr maps each such attr to its input
+# index. Lowering runs on concrete shapes (jax.jit traces per input shape), where
+# `tf.shape` lowers to numpy and the arithmetic on it folds (lowering.run_ops),
+# so the input is a value by then and becomes the attr again.
+_STATIC_INPUTS = "_static_inputs"
+
+
+def _read_static_inputs(opdef, flat_inputs, attrs, static):
+    """Drops the static inputs from `flat_inputs`; their values become attrs again."""
+    attrs = dict(attrs)
+    for name, index in static:
+        value = flat_inputs[index]
+        if isinstance(value, jax.core.Tracer):
+            raise ValueError(
+                f"Argument `{name}` of {opdef.type} depends on run-time data: XLA compiles "
+                "static shapes, so inside a compiled function (a tf.cond branch, a loop "
+                "body, a differentiated computation) a shape-like argument must follow "
+                "from the input shapes (tf.shape, tf.size, tf.rank) and constants by "
+                "arithmetic, slicing and packing, not from the values of tensors.")
+        attrs[name] = opdef.static_attrs[name](np.asarray(value).reshape(-1).tolist())
+    return flat_inputs[:min(i for _, i in static)], attrs
 
 
 def _with_vjp_rule(lower, rule):
@@ -164,17 +199,34 @@ def _with_vjp_rule(lower, rule):
 
 def def_op(type, lower, inputs="x: T", *, grad=AUTODIFF, vjp=None, value_attrs=(),
            stateful=False, graph_attrs=(), deps=None, out_avals=None, check=None,
-           **type_constraints):
+           data_dependent=False, static_attrs=None, **type_constraints):
     """Declares an op type; returns its OpDef. Declaring a type twice is a bug.
 
     `check(*inputs, **attrs) -> runtime_checks.Check | None`: what TF's CPU
     kernel validates when it runs (see `framework.runtime_checks`).
+
+    `data_dependent=True`: the sizes of the op's outputs depend on its input
+    values (tf.unique, tf.where(c)), which XLA cannot compile. Its lowering
+    runs on concrete arrays only (numpy is fine); a program holding such an
+    op runs in compiled segments around it (`framework.lowering`). It must
+    declare `out_avals` (a fresh symbolic dim, `graph.fresh_symbolic_dim`,
+    for each size that depends on the data) and pass no gradient
+    (NOT_DIFFERENTIABLE or NO_GRADIENT): its outputs are index-like values
+    that `tf.gradients` reads as constants computed in an earlier segment.
+
+    `static_attrs={attr: convert}`: shape-like attrs that a wrapper may give as
+    an int graph tensor known only when the graph runs (see `_STATIC_INPUTS`);
+    `convert(values)` makes the attr from its flat list of ints, or, while
+    shapes are inferred, of ints and symbolic dims (its unknown entries).
     """
     if type in _REGISTRY:
         raise KeyError(f"Op type {type!r} is already declared.")
+    if data_dependent and (out_avals is None or grad == AUTODIFF or vjp is not None):
+        raise ValueError(f"Data-dependent op {type!r} must declare out_avals and pass no "
+                         "gradient.")
     constraints = {k: tuple(v) if v is not None else None for k, v in type_constraints.items()}
     opdef = OpDef(type, lower, inputs, constraints, grad, vjp, value_attrs, stateful,
-                  graph_attrs, deps, out_avals, check)
+                  graph_attrs, deps, out_avals, check, data_dependent, static_attrs)
     _REGISTRY[type] = opdef
     return opdef
 
@@ -518,7 +570,9 @@ def apply_op(opdef, inputs, attrs=None, name=None):
     """
     attrs = {} if attrs is None else attrs
     flat, input_lengths, args = _flatten_inputs(opdef, inputs)
-    graph = _graph_of_inputs(flat)
+    static = [(k, v) for k, v in attrs.items() if k in opdef.static_attrs
+              and isinstance(v, Tensor)]
+    graph = _graph_of_inputs(flat + [v for _, v in static])
     if graph is None:
         return _apply_eager(opdef, flat, input_lengths, args, attrs)
     if graph is not graph_mod.current_graph_or_none():
@@ -532,7 +586,11 @@ def apply_op(opdef, inputs, attrs=None, name=None):
         tensors, attr_dtypes = _convert_inputs(opdef, flat, args, graph, op_name)
     all_attrs = dict(attr_dtypes)
     all_attrs.update(attrs)
+    if static:
+        attrs = _static_inputs(opdef, static, tensors, attrs, all_attrs, graph)
     out_avals = infer_outputs(opdef, input_lengths, attrs, tensors, op_name)
+    if static:
+        tensors = tensors + [t for _, t in static]
     op = graph_mod.Operation(graph, opdef, op_name, tensors, input_lengths, all_attrs,
                              graph._current_control_inputs(tensors), graph._current_device())
     single = not isinstance(out_avals, (tuple, list))
@@ -545,6 +603,40 @@ def apply_op(opdef, inputs, attrs=None, name=None):
     if not op._outputs:
         return op  # as TF: an op without outputs is returned itself (to wait on, or run)
     return op._outputs[0] if single else op._outputs
+
+
+def _static_inputs(opdef, static, tensors, attrs, all_attrs, graph):
+    """Makes the tensors given for static attrs extra inputs of the op (`_STATIC_INPUTS`).
+
+    Rewrites `static` to the tensors in `graph` and `all_attrs` to what the op
+    records; returns the attrs shapes are inferred with: each unknown entry
+    (TF's `constant_value_as_shape` reads the known ones) a fresh symbolic dim.
+    """
+    from tfgrad_jax.framework.constant_folding import partial_value
+    infer_attrs = dict(attrs)
+    scope = graph_mod.symbolic_scope(graph)
+    positions = []
+    for i, (name, t) in enumerate(static):
+        if not (t.dtype.is_integer or t.dtype.is_floating):
+            raise TypeError(f"Argument `{name}` of {opdef.type} must be a number tensor, got "
+                            f"{t.dtype.name}.")
+        if t.graph is not graph:
+            t = graph.capture(t)
+        entries = partial_value(t)
+        if entries is None:
+            if t.shape.rank is None or None in t.shape.as_list() or t.shape.rank > 1:
+                raise ValueError(f"Argument `{name}` of {opdef.type} must have a known "
+                                 f"length when the graph is built, got shape {t.shape}.")
+            entries = [None] * (t.shape.num_elements())
+        elif not isinstance(entries, list):
+            entries = [entries]
+        infer_attrs[name] = opdef.static_attrs[name](
+            [graph_mod.fresh_symbolic_dim(scope) if d is None else int(d) for d in entries])
+        static[i] = (name, t)
+        del all_attrs[name]
+        positions.append((name, len(tensors) + i))
+    all_attrs[_STATIC_INPUTS] = tuple(positions)
+    return infer_attrs
 
 
 def _apply_eager(opdef, flat, input_lengths, args, attrs):

@@ -24,6 +24,13 @@ A donated buffer is gone once the run starts, so a program that talks to the
 host (a check that may abort it, a loop that may need a second run, a
 print) keeps its inputs: the first call traces the program and keeps the
 donation only if it has no such effects.
+
+Data-dependent ops. A program whose graph holds an op with a data-dependent
+output size (`data_dependent=True`: tf.unique, tf.where(c), ...) is not one
+jitted function: `fn` is called on the arrays, and the interpreter runs it in
+compiled segments with the data-dependent ops in between, on the host
+(`lowering`, "Data-dependent ops", which also says what that costs). Such a
+program donates nothing (its buffers cross segments).
 """
 
 import threading
@@ -32,6 +39,7 @@ import warnings
 import jax
 
 from tfgrad_jax.framework import lowering, runtime_checks
+from tfgrad_jax.framework import segments as segments_mod
 
 _reports_lock = threading.Lock()
 _overflows = {}       # loop key -> the largest trip count seen beyond its bucket
@@ -105,11 +113,14 @@ def _with_host_values(out, host_values):
 class Program:
     """`fn(*arrays) -> list of arrays`, jit-compiled per set of loop bounds."""
 
-    def __init__(self, fn, donate_argnums=(), **jit_options):
+    def __init__(self, fn, donate_argnums=(), data_dependent=None, **jit_options):
         self._host_values = {}  # output index -> a tf.string value (see _without_host_values)
         self._fn = _without_host_values(fn, self._host_values)
         self._jit_options = jit_options
-        self._donate = tuple(donate_argnums)
+        if data_dependent is None:
+            data_dependent = getattr(fn, "data_dependent", False)
+        self._segments = {} if data_dependent else None  # (bounds, checks) -> Segments
+        self._donate = () if data_dependent else tuple(donate_argnums)
         self._donation_checked = not self._donate
         self._bounds = {}
         self._compiled = {}
@@ -146,7 +157,24 @@ class Program:
 
     def lower(self, *avals):
         """`jax.jit(...).lower` for the current bounds (to print or compile the program)."""
+        if self._segments is not None:
+            raise NotImplementedError("This program runs in segments around ops with "
+                                      "data-dependent output sizes; it has no single XLA "
+                                      "program to show.")
         return self._jitted().lower(*avals)
+
+    def _run_segmented(self, arrays):
+        key = (tuple(sorted(self._bounds.items())), runtime_checks.enabled())
+        segments = self._segments.get(key)
+        if segments is None:
+            segments = self._segments[key] = segments_mod.Segments(key)
+        saved = lowering.context.loop_bounds, lowering.context.segments
+        lowering.context.loop_bounds = LoopBounds(dict(self._bounds), self._dynamic)
+        lowering.context.segments = segments
+        try:
+            return self._fn(*arrays)
+        finally:
+            lowering.context.loop_bounds, lowering.context.segments = saved
 
     def _first_donating_call(self, arrays):
         self._donation_checked = True
@@ -164,7 +192,8 @@ class Program:
             return self._first_donating_call(arrays)
         while True:
             try:
-                out = _with_host_values(self._jitted()(*arrays), self._host_values)
+                out = _with_host_values(self._jitted()(*arrays) if self._segments is None
+                                        else self._run_segmented(arrays), self._host_values)
                 if not self._dynamic:
                     return out
                 jax.effects_barrier()  # overflow reports come from host callbacks

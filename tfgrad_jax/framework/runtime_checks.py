@@ -76,6 +76,13 @@ def shape_text(shape):
     return "[" + ",".join(str(d) for d in shape) + "]"
 
 
+def first_failure(mask):
+    """The first True of a boolean numpy array, as TF's kernels name it: its position
+    (a tuple) and that position's text ("[1,0]"; "" for a scalar)."""
+    position = tuple(int(i) for i in np.argwhere(mask)[0])
+    return position, ("[" + ",".join(str(i) for i in position) + "]" if position else "")
+
+
 def incompatible_shapes(x, y):
     """The check of TF's broadcasting binary kernels: "Incompatible shapes: [2,3] vs. [4]".
 

@@ -6,6 +6,7 @@ the graph is built (as TF's shape inference does), else ValueError.
 """
 
 import builtins
+import math
 import numbers
 
 import jax
@@ -14,7 +15,8 @@ import numpy as np
 from jax import lax
 
 from tfgrad_jax.framework import dtypes, runtime_checks
-from tfgrad_jax.framework.constant_folding import static_value
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.framework.constant_folding import static_or_tensor, static_value
 from tfgrad_jax.framework.dtypes import ALL_TYPES, NUMERIC
 from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, argument_error,
                                          constant, convert_to_tensor, def_op, op_scope,
@@ -67,13 +69,42 @@ def _static_shape(shape, arg="shape"):
     return dims
 
 
-FILL = def_op("Fill", lambda value, *, shape: jnp.full(shape, value), "value: T")
+def _shape_arg(shape, arg="shape"):
+    """`_static_shape`, or an int tensor for one known only when the graph runs.
+
+    A shape computed from an unknown dim (`[tf.shape(x)[0], 3]`) is a tensor
+    input of the op, read at lowering, where shapes are concrete (see
+    `op_def._STATIC_INPUTS`); the graph records what TF's shape inference
+    knows of it (`[None, 3]`).
+    """
+    if not isinstance(shape, TensorShape):
+        value = static_or_tensor(shape, arg)
+        if isinstance(value, Tensor):
+            if value.shape.rank not in (0, 1) or not value.dtype.is_integer:
+                raise TypeError(f"`{arg}` must be a list of integers, got {shape!r}.")
+            return value
+    return _static_shape(shape, arg)
+
+
+def _unknown_dim():
+    """A fresh symbolic dim (TF's None) of the current graph."""
+    return graph_mod.fresh_symbolic_dim(
+        graph_mod.symbolic_scope(graph_mod.current_graph_or_none()))
+
+
+def _has_symbols(values):
+    """True if some entry is a symbolic dim: unknown when the graph is built."""
+    return any(jax.export.is_symbolic_dim(v) for v in values)
+
+
+FILL = def_op("Fill", lambda value, *, shape: jnp.full(shape, value), "value: T",
+              static_attrs={"shape": tuple})
 
 
 @public(FILL)
 def fill(dims, value, name=None):
     """A tensor of shape `dims` filled with the scalar `value`, as `tf.fill`."""
-    shape = _static_shape(dims, "dims")
+    shape = _shape_arg(dims, "dims")
     with op_scope(name, "Fill") as scope:
         value = convert_to_tensor(value, name="value")
         if value.shape.rank not in (0, None):
@@ -82,8 +113,13 @@ def fill(dims, value, name=None):
 
 
 def _filled(shape, dtype, fill_value, name):
+    """A Const, as TF; a Fill where the shape is known only when the graph runs."""
     dtype = dtypes.as_dtype(dtype)
-    shape = _static_shape(shape)
+    shape = _shape_arg(shape)
+    if isinstance(shape, Tensor):
+        with op_scope(None, name) as scope:
+            value = constant(np.asarray(fill_value, dtype.as_numpy_dtype), name="Const")
+            return apply_op(FILL, [value], {"shape": shape}, name=scope)
     return constant(np.full(shape, fill_value, dtype=dtype.as_numpy_dtype), name=name)
 
 
@@ -122,8 +158,17 @@ def ones_like(input, dtype=None, name=None):  # noqa: A002
     return _like(input, dtype, 1, name or "ones_like")
 
 
+def _scalar(values):
+    return values[0]
+
+
 RANGE = def_op("Range", lambda *, start, limit, delta, dtype: jnp.arange(
-    start, limit, delta, dtype=dtype.as_numpy_dtype), "", grad=NOT_DIFFERENTIABLE)
+    start, limit, delta, dtype=dtype.as_numpy_dtype), "", grad=NOT_DIFFERENTIABLE,
+    static_attrs={"start": _scalar, "limit": _scalar, "delta": _scalar},
+    # A bound known only when the graph runs: TF's length is unknown.
+    out_avals=lambda inputs, attrs: jax.ShapeDtypeStruct(
+        (_unknown_dim(),), attrs["dtype"].as_numpy_dtype) if _has_symbols(
+            [attrs["start"], attrs["limit"], attrs["delta"]]) else None)
 
 
 @public(RANGE)
@@ -135,19 +180,22 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
     """
     if limit is None:
         start, limit = 0, start
-    values = [np.asarray(static_value(v, arg)) for v, arg in
+    # A bound known only when the graph runs (`tf.shape(x)[0]`) is a tensor input.
+    values = [static_or_tensor(v, arg) for v, arg in
               ((start, "start"), (limit, "limit"), (delta, "delta"))]
+    values = [v if isinstance(v, Tensor) else np.asarray(v) for v in values]
     if dtype is None:
-        kinds = [v.dtype.kind for v in values]
-        inferred = [dtypes.as_dtype(v.dtype) if isinstance(v0, (Tensor, np.ndarray, np.generic))
+        kinds = [v.dtype.kind if not isinstance(v, Tensor) else None for v in values]
+        inferred = [v.dtype if isinstance(v, Tensor) else
+                    dtypes.as_dtype(v.dtype) if isinstance(v0, (Tensor, np.ndarray, np.generic))
                     else (dtypes.float32 if k == "f" else dtypes.int32)
                     for v, v0, k in zip(values, (start, limit, delta), kinds)]
         order = [dtypes.int32, dtypes.int64, dtypes.float16, dtypes.float32, dtypes.float64]
         dtype = max(inferred, key=lambda d: order.index(d) if d in order else 0)
     dtype = dtypes.as_dtype(dtype)
-    if float(values[2]) == 0:
+    if not isinstance(values[2], Tensor) and float(values[2]) == 0:
         raise ValueError("Requires delta != 0 (argument `delta` of tf.range).")
-    py = [v.item() for v in values]
+    py = [v if isinstance(v, Tensor) else v.item() for v in values]
     return apply_op(RANGE, [], {"start": py[0], "limit": py[1], "delta": py[2], "dtype": dtype},
                     name=name)
 
@@ -155,11 +203,27 @@ def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001
 # ---------------------------------------------------------------------------
 # Shape, size, rank: constants when the shape is known (as TF folds them).
 
-SHAPE = def_op("Shape", lambda x, *, out_type: jnp.array(x.shape, out_type.as_numpy_dtype),
+def _shape_array(value, dtype):
+    """A shape fact as numpy data, not a traced array, wherever the shape is concrete.
+
+    A graph is lowered per concrete input shape (jax.jit traces it per shape),
+    so `tf.shape(x)` is a constant there even where x's dim is None in the
+    graph; as numpy, the arithmetic on it folds while lowering
+    (`lowering.run_ops`) and a shape computed from it stays static for XLA.
+    Only shape inference over unknown (symbolic) dims makes a jnp array.
+    """
+    dims = value if isinstance(value, tuple) else (value,)
+    if all(type(d) is int for d in dims):
+        return np.asarray(value, dtype)
+    return jnp.asarray(value, dtype)
+
+
+SHAPE = def_op("Shape", lambda x, *, out_type: _shape_array(x.shape, out_type.as_numpy_dtype),
                "input", grad=NOT_DIFFERENTIABLE)
-SIZE = def_op("Size", lambda x, *, out_type: jnp.array(x.size, out_type.as_numpy_dtype),
-              "input", grad=NOT_DIFFERENTIABLE)
-RANK = def_op("Rank", lambda x: jnp.array(x.ndim, jnp.int32), "input", grad=NOT_DIFFERENTIABLE)
+SIZE = def_op("Size", lambda x, *, out_type: _shape_array(
+    x.size if type(x.size) is int else math.prod(x.shape), out_type.as_numpy_dtype),
+    "input", grad=NOT_DIFFERENTIABLE)
+RANK = def_op("Rank", lambda x: np.asarray(x.ndim, np.int32), "input", grad=NOT_DIFFERENTIABLE)
 
 
 @public(SHAPE)
@@ -199,7 +263,18 @@ def _reshape_lowering(tensor, *, shape):
     return jnp.reshape(tensor, shape)
 
 
-RESHAPE = def_op("Reshape", _reshape_lowering, "tensor")
+def _reshape_avals(inputs, attrs):
+    """Where the shape is known only when the graph runs, TF knows its known entries
+    and infers no -1 (the other entries are not all known)."""
+    shape = attrs["shape"]
+    if not _has_symbols(shape):
+        return None  # eval_shape of the lowering
+    dims = tuple(_unknown_dim() if type(d) is int and d == -1 else d for d in shape)
+    return jax.ShapeDtypeStruct(dims, inputs[0]._aval.dtype)
+
+
+RESHAPE = def_op("Reshape", _reshape_lowering, "tensor", static_attrs={"shape": tuple},
+                 out_avals=_reshape_avals)
 
 
 @public(RESHAPE)
@@ -211,7 +286,10 @@ def reshape(tensor, shape, name=None):
     values, but the requested shape has 4 [Op:Reshape]").
     """
     x = convert_to_tensor(tensor)
-    dims = tuple(int(d) for d in np.asarray(static_value(shape, "shape")).reshape(-1))
+    shape = static_or_tensor(shape, "shape")
+    if isinstance(shape, Tensor):  # known when the graph runs (`_shape_arg`)
+        return apply_op(RESHAPE, [x], {"shape": shape}, name=name or "Reshape")
+    dims = tuple(int(d) for d in np.asarray(shape).reshape(-1))
     unknown = [i for i, d in enumerate(dims) if d == -1]
     negative = [i for i, d in enumerate(dims) if d < -1]
     if negative:
@@ -397,16 +475,28 @@ def unstack(value, num=None, axis=0, name="unstack"):
 # where.
 
 SELECT = def_op("SelectV2", jnp.where, "condition, t: T, e: T", T=ALL_TYPES)
-WHERE = def_op("Where", lambda condition: jnp.argwhere(condition).astype(jnp.int64),
-               "condition", grad=NOT_DIFFERENTIABLE)
+def data_dependent_dim(tensor):
+    """A fresh unknown dim (TF's None) for a size a data-dependent op finds at run time."""
+    from tfgrad_jax.framework import graph as graph_mod
+    return graph_mod.fresh_symbolic_dim(graph_mod.symbolic_scope(tensor.graph))
+
+
+# The true indices: as many rows as true entries, known only from the values (run on the
+# host between compiled segments, see framework.lowering).
+WHERE = def_op("Where", lambda condition: np.argwhere(np.asarray(condition)).astype(np.int64),
+               "condition", grad=NOT_DIFFERENTIABLE, data_dependent=True,
+               out_avals=lambda inputs, attrs: jax.ShapeDtypeStruct(
+                   (data_dependent_dim(inputs[0]), len(inputs[0]._aval.shape)), np.int64))
 
 
 @public(SELECT, WHERE)
 def where(condition, x=None, y=None, name=None):
     """`tf.where`: with x and y, picks elementwise (broadcasting); else true indices.
 
-    The one-argument form has a data-dependent shape, so it runs eagerly only
-    (XLA needs static shapes); in a graph it raises ValueError.
+    The one-argument form returns an int64 [num_true, rank] tensor whose
+    size depends on the data ([None, rank] in a graph, as TF): in a
+    tf.function or Session.run it runs on the host between compiled segments
+    (see `framework.lowering`), not inside tf.cond branches or loop bodies.
     """
     if (x is None) != (y is None):
         raise ValueError("x and y must both be non-None or both be None.")
@@ -414,10 +504,6 @@ def where(condition, x=None, y=None, name=None):
     if cond.dtype != dtypes.bool:
         raise TypeError(f"`condition` must be a bool tensor, got {cond.dtype.name}.")
     if x is None:
-        from tfgrad_jax.framework import graph as graph_mod
-        if graph_mod.current_graph_or_none() is not None or not hasattr(cond, "_value"):
-            raise ValueError("tf.where(condition) has a data-dependent shape, which XLA cannot "
-                             "compile; use the three-argument form inside graphs.")
         return apply_op(WHERE, [cond], name=name or "Where")
     return apply_op(SELECT, [cond, x, y], name=name or "SelectV2")
 
@@ -425,11 +511,32 @@ def where(condition, x=None, y=None, name=None):
 # ---------------------------------------------------------------------------
 # Slicing: tf.slice, tf.strided_slice and Tensor.__getitem__.
 
-def _slice_lowering(input, begin, *, size):  # noqa: A002
+def _slice_lowering(input, begin, *, size, known_begin=None):  # noqa: A002
+    if any(type(s) is int and s == -1 for s in size):
+        # "To the end" of a dim unknown in the graph: known here (shapes are concrete),
+        # from `begin` as known when the graph was built, or as folded while lowering.
+        b = known_begin
+        if b is None:
+            if isinstance(begin, jax.core.Tracer):
+                raise ValueError("Argument `size` of Slice holds -1 but `begin` depends on "
+                                 "run-time data: the extent cannot be static.")
+            b = np.asarray(begin).tolist()
+        size = tuple(input.shape[i] - int(b[i]) if s == -1 else s for i, s in enumerate(size))
     return lax.dynamic_slice(input, [begin[i] for i in builtins.range(input.ndim)], size)
 
 
-SLICE = def_op("Slice", _slice_lowering, "input, begin: Index", Index=(dtypes.int32, dtypes.int64))
+def _slice_avals(inputs, attrs):
+    """TF: an entry of `size` known only when the graph runs, or a -1 over an unknown
+    dim, gives an unknown dim."""
+    size = attrs["size"]
+    if not any(jax.export.is_symbolic_dim(s) or s == -1 for s in size):
+        return None
+    return jax.ShapeDtypeStruct(tuple(_unknown_dim() if type(s) is int and s == -1 else s
+                                      for s in size), inputs[0]._aval.dtype)
+
+
+SLICE = def_op("Slice", _slice_lowering, "input, begin: Index", Index=(dtypes.int32, dtypes.int64),
+               static_attrs={"size": tuple}, out_avals=_slice_avals)
 
 
 @public(SLICE)
@@ -443,8 +550,14 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
     """
     x = convert_to_tensor(input_, name="input")
     rank = x.shape.rank
-    size = [int(s) for s in np.asarray(static_value(size, "size")).reshape(-1)]
+    size = static_or_tensor(size, "size")
     begin_t = convert_to_tensor(begin, name="begin")
+    if isinstance(size, Tensor):  # known when the graph runs (`_shape_arg`)
+        if size.shape.as_list() != [rank] or begin_t.shape.as_list() != [rank]:
+            raise ValueError(f"Expected `begin` and `size` to have {rank} elements for "
+                             f"'Slice', got {begin_t.shape} and {size.shape}.")
+        return apply_op(SLICE, [x, begin_t], {"size": size}, name=name or "Slice")
+    size = [int(s) for s in np.asarray(size).reshape(-1)]
     if begin_t.shape.rank != 1 or begin_t.shape[0] != rank or len(size) != rank:
         raise ValueError(f"Expected `begin` and `size` to have {rank} elements for 'Slice', "
                          f"got {begin_t.shape} and {len(size)}.")
@@ -455,20 +568,26 @@ def slice(input_, begin, size, name=None):  # noqa: A001 - TF's name
                          "when the graph is built.")
     if begin_v is not None:
         for i, (b, s, d) in enumerate(zip(begin_v.tolist(), size, x.shape.as_list())):
+            if d is None:
+                continue  # an unknown dim: -1 is resolved when the graph runs
             s = d - b if s == -1 else s
             if not (0 <= b <= d and 0 <= s and b + s <= d):
                 raise ValueError(f"Expected begin[{i}] in [0, {d}] and size[{i}] in [0, "
                                  f"{d - b}], but got {b} and {size[i]} for 'Slice' (arguments "
                                  "`begin`, `size`).")
             size[i] = s
-    return apply_op(SLICE, [x, begin_t], {"size": tuple(size)}, name=name or "Slice")
+    attrs = {"size": tuple(size)}
+    if -1 in size:  # over an unknown dim: resolved when the graph runs
+        attrs["known_begin"] = tuple(begin_v.tolist())
+    return apply_op(SLICE, [x, begin_t], attrs, name=name or "Slice")
 
 
-def _strided_slice_lowering(input, index, *, spec):  # noqa: A002
+def _strided_slice_lowering(input, index, *, spec, bounds=()):  # noqa: A002
     key = []
     for kind, *args in spec:
-        if kind == "slice":
-            key.append(builtins.slice(*args))
+        if kind == "slice":  # ("bound", k): bounds[k], known when the graph runs
+            key.append(builtins.slice(*[bounds[a[1]] if isinstance(a, tuple) else a
+                                        for a in args]))
         elif kind == "int":
             key.append(args[0])
         elif kind == "tensor":  # a run-time scalar index (jnp wraps negatives, clamps)
@@ -480,14 +599,39 @@ def _strided_slice_lowering(input, index, *, spec):  # noqa: A002
     return input[tuple(key)]
 
 
-STRIDED_SLICE = def_op("StridedSlice", _strided_slice_lowering, "input, index: N*")
+def _strided_slice_avals(inputs, attrs):
+    """TF: a dim sliced with a bound known only when the graph runs is unknown."""
+    bounds = attrs.get("bounds", ())
+    if not _has_symbols(bounds):
+        return None
+    x = inputs[0]
+    rank = len(x._aval.shape)
+    spec = attrs["spec"]
+    n_real = sum(1 for e in spec if e[0] in ("slice", "int", "tensor"))
+    plain, unknown, out = [], [], 0
+    for e in spec:
+        if e[0] == "slice" and any(isinstance(a, tuple) for a in e[1:]):
+            plain.append(("slice", None, None, e[3]))  # the same rank: its size unknown
+            unknown.append(out)
+        else:
+            plain.append(e)
+        out += {"slice": 1, "newaxis": 1, "ellipsis": rank - n_real}.get(e[0], 0)
+    index = [jax.ShapeDtypeStruct(t._aval.shape, t._aval.dtype) for t in inputs[1:]]
+    aval = jax.eval_shape(lambda a, *i: _strided_slice_lowering(a, list(i), spec=tuple(plain)),
+                          jax.ShapeDtypeStruct(x._aval.shape, x._aval.dtype), *index)
+    dims = [_unknown_dim() if i in unknown else d for i, d in enumerate(aval.shape)]
+    return jax.ShapeDtypeStruct(tuple(dims), aval.dtype)
+
+
+STRIDED_SLICE = def_op("StridedSlice", _strided_slice_lowering, "input, index: N*",
+                       static_attrs={"bounds": tuple}, out_avals=_strided_slice_avals)
 
 
 def _index_spec(key, shape):
     """The static description of `key`, and the run-time scalar index tensors it holds."""
     if not isinstance(key, tuple):
         key = (key,)
-    spec, dynamic = [], []
+    spec, dynamic, bounds = [], [], []
     dim = 0
     has_ellipsis = any(k is Ellipsis for k in key)
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
@@ -499,8 +643,15 @@ def _index_spec(key, shape):
         elif k is None:
             spec.append(("newaxis",))
         elif isinstance(k, builtins.slice):
-            parts = [None if v is None else int(static_value(v, "slice")) for v in
-                     (k.start, k.stop, k.step)]
+            parts = [None if v is None else static_or_tensor(v, "slice") for v in
+                     (k.start, k.stop)] + [None if k.step is None else
+                                            int(static_value(k.step, "slice"))]
+            for j in (0, 1):  # a bound known only when the graph runs: read at lowering
+                if isinstance(parts[j], Tensor):
+                    bounds.append(parts[j])
+                    parts[j] = ("bound", len(bounds) - 1)
+                elif parts[j] is not None:
+                    parts[j] = int(parts[j])
             if parts[2] == 0:
                 raise ValueError("slice step cannot be zero")
             spec.append(("slice", *parts))
@@ -530,13 +681,19 @@ def _index_spec(key, shape):
                             f"and scalar tf.int32/tf.int64 tensors are valid indices, got {k!r}")
     if shape.rank is not None and n_real > shape.rank:
         raise ValueError(f"Index {key!r} has too many indices for a tensor of rank {shape.rank}.")
-    return tuple(spec), dynamic
+    return tuple(spec), dynamic, bounds
 
 
 def _strided(tensor, key, name):
     x = convert_to_tensor(tensor)
-    spec, dynamic = _index_spec(key, x.shape)
-    return apply_op(STRIDED_SLICE, [x, dynamic], {"spec": spec}, name=name)
+    spec, dynamic, bounds = _index_spec(key, x.shape)
+    attrs = {"spec": spec}
+    if bounds:  # one int vector of the bounds known only when the graph runs
+        if len({b.dtype for b in bounds}) > 1:
+            from tfgrad_jax.ops.math_ops import cast
+            bounds = [cast(b, dtypes.int64) for b in bounds]
+        attrs["bounds"] = stack(bounds, name=name + "/bounds")
+    return apply_op(STRIDED_SLICE, [x, dynamic], attrs, name=name)
 
 
 def _getitem(tensor, key):
@@ -647,9 +804,8 @@ def _index_range_check(indices, bound):
     """TF's CPU check of gather indices: "indices[1,0] = 5 is not in [0, 3)" (XLA gives 0)."""
 
     def message(indices):
-        bad = np.argwhere((indices < 0) | (indices >= bound))[0]
-        where = f"[{','.join(str(int(i)) for i in bad)}]" if indices.ndim else ""
-        return f"indices{where} = {indices[tuple(bad)]} is not in [0, {bound})"
+        at, where = runtime_checks.first_failure((indices < 0) | (indices >= bound))
+        return f"indices{where} = {indices[at]} is not in [0, {bound})"
 
     return runtime_checks.Check(jnp.any((indices < 0) | (indices >= bound)), message,
                                 (indices,))
@@ -715,8 +871,31 @@ def _gather_nd_lowering(params, indices, *, batch_dims):
     return _batched(one, batch_dims)(params, indices)
 
 
+def _index_vectors_check(indices, shape, text):
+    """TF's CPU check of the index vectors of GatherNd and the scatters: "indices[1,0] =
+    [0, 7] does not index into <text>" (XLA gives 0 for them, or drops the update)."""
+    bounds = np.asarray(shape[:indices.shape[-1]], dtype=np.int64)
+
+    def message(indices):
+        at, where = runtime_checks.first_failure(((indices < 0) | (indices >= bounds)).any(-1))
+        return f"indices{where} = [{', '.join(str(i) for i in indices[at])}] does not index " \
+            f"into {text}"
+
+    if indices.shape[-1] == 0:
+        return None
+    return runtime_checks.Check(jnp.any((indices < 0) | (indices >= bounds)), message,
+                                (indices,))
+
+
+def _gather_nd_check(params, indices, *, batch_dims):
+    if batch_dims:  # index vectors per batch: not checked (TF's text for them unverified)
+        return None
+    return _index_vectors_check(indices, params.shape, "param shape "
+                                f"{runtime_checks.shape_text(params.shape)}, node name: GatherNd")
+
+
 GATHER_ND = def_op("GatherNd", _gather_nd_lowering, "params, indices: Tindices",
-                   Tindices=_INDEX_TYPES)
+                   Tindices=_INDEX_TYPES, check=_gather_nd_check)
 
 
 @public(GATHER_ND)
@@ -747,17 +926,24 @@ def _check_scatter(indices, updates, shape, op_type):
                          f"'{op_type}' (argument `updates`).")
 
 
+def _scatter_check(shape, indices):
+    return _index_vectors_check(indices, shape, f"shape {runtime_checks.shape_text(shape)}")
+
+
 SCATTER_ND = def_op("ScatterNd", lambda indices, updates, *, shape: jnp.zeros(
     shape, updates.dtype).at[_index_tuple(indices)].add(updates, mode="drop"),
-    "indices: Tindices, updates: T", Tindices=_INDEX_TYPES)
+    "indices: Tindices, updates: T", Tindices=_INDEX_TYPES,
+    check=lambda indices, updates, *, shape: _scatter_check(shape, indices))
 
 
 @public(SCATTER_ND)
 def scatter_nd(indices, updates, shape, name=None):
     """Zeros of `shape` with `updates` added at `indices` (duplicates sum), as `tf.scatter_nd`.
 
-    `shape` must be static. Indices out of range are dropped inside graphs
-    (TF raises at run time).
+    `shape` must be static. Indices out of range raise InvalidArgumentError as
+    on TF's CPU, eagerly and compiled with the run-time checks on
+    (`tf.config.experimental.enable_runtime_checks`); otherwise they are
+    dropped (as TF on GPU).
     """
     i = convert_to_tensor(indices, name="indices")
     u = convert_to_tensor(updates, name="updates")
@@ -774,17 +960,22 @@ def _tensor_scatter_update_rule(inputs, out, g):
     return g.at[index].set(0, mode="drop"), None, g[index]
 
 
+def _tensor_scatter_check(tensor, indices, updates):
+    return _scatter_check(tensor.shape, indices)
+
+
 TENSOR_SCATTER_UPDATE = def_op(
     "TensorScatterUpdate", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].set(
         updates, mode="drop"), "tensor: T, indices: Tindices, updates: T",
-    Tindices=_INDEX_TYPES, vjp=_tensor_scatter_update_rule)
+    Tindices=_INDEX_TYPES, vjp=_tensor_scatter_update_rule, check=_tensor_scatter_check)
 TENSOR_SCATTER_ADD = def_op(
     "TensorScatterAdd", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].add(
-        updates, mode="drop"), "tensor: T, indices: Tindices, updates: T", Tindices=_INDEX_TYPES)
+        updates, mode="drop"), "tensor: T, indices: Tindices, updates: T", Tindices=_INDEX_TYPES,
+    check=_tensor_scatter_check)
 TENSOR_SCATTER_SUB = def_op(
     "TensorScatterSub", lambda tensor, indices, updates: tensor.at[_index_tuple(indices)].add(
         -updates, mode="drop"), "tensor: T, indices: Tindices, updates: T",
-    Tindices=_INDEX_TYPES)
+    Tindices=_INDEX_TYPES, check=_tensor_scatter_check)
 
 
 def _tensor_scatter(opdef, tensor, indices, updates, name):
@@ -942,7 +1133,18 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     return apply_op(MIRROR_PAD, [x], {"paddings": pads, "mode": mode}, name=name or "MirrorPad")
 
 
-TILE = def_op("Tile", lambda input, *, multiples: jnp.tile(input, multiples), "input: T")
+def _tile_avals(inputs, attrs):
+    """TF: each dim times its multiple, unknown where either is (symbolic multiples)."""
+    m = attrs["multiples"]
+    if not _has_symbols(m):
+        return None
+    dims = tuple(d * k if type(d) is int and type(k) is int else _unknown_dim()
+                 for d, k in zip(inputs[0]._aval.shape, m))
+    return jax.ShapeDtypeStruct(dims, inputs[0]._aval.dtype)
+
+
+TILE = def_op("Tile", lambda input, *, multiples: jnp.tile(input, multiples), "input: T",
+              static_attrs={"multiples": tuple}, out_avals=_tile_avals)
 
 
 @public(TILE)
@@ -952,7 +1154,14 @@ def tile(input, multiples, name=None):  # noqa: A002
     `multiples` must be static (the output shape depends on it).
     """
     x = convert_to_tensor(input, name="input")
-    m = tuple(int(v) for v in np.asarray(static_value(multiples, "multiples")).reshape(-1))
+    m = static_or_tensor(multiples, "multiples")
+    if isinstance(m, Tensor):  # known when the graph runs (`_shape_arg`)
+        if m.shape.as_list() != [x.shape.rank]:
+            raise ValueError(f"Expected multiples argument to be a vector of length "
+                             f"{x.shape.rank} but got shape {m.shape} for 'Tile' (argument "
+                             "`multiples`).")
+        return apply_op(TILE, [x], {"multiples": m}, name=name or "Tile")
+    m = tuple(int(v) for v in np.asarray(m).reshape(-1))
     if len(m) != x.shape.rank:
         raise ValueError(f"Expected multiples argument to be a vector of length {x.shape.rank} "
                          f"but got length {len(m)} for 'Tile' (argument `multiples`).")
@@ -995,15 +1204,21 @@ def repeat(input, repeats, axis=None, name=None):  # noqa: A002
         return gather(x, index, axis=axis)
 
 
-BROADCAST_TO = def_op("BroadcastTo", lambda input, *, shape: jnp.broadcast_to(input, shape),
-                      "input: T")
+BROADCAST_TO = def_op(
+    "BroadcastTo", lambda input, *, shape: jnp.broadcast_to(input, shape), "input: T",
+    static_attrs={"shape": tuple},
+    # TF records the shape as given, its unknown entries unknown (not merged with input's).
+    out_avals=lambda inputs, attrs: (jax.ShapeDtypeStruct(attrs["shape"], inputs[0]._aval.dtype)
+                                     if _has_symbols(attrs["shape"]) else None))
 
 
 @public(BROADCAST_TO)
 def broadcast_to(input, shape, name=None):  # noqa: A002
     """`input` broadcast to `shape` (numpy rules), as `tf.broadcast_to`; `shape` must be static."""
     x = convert_to_tensor(input, name="input")
-    shape = _static_shape(shape)
+    shape = _shape_arg(shape)
+    if isinstance(shape, Tensor):  # known when the graph runs
+        return apply_op(BROADCAST_TO, [x], {"shape": shape}, name=name or "BroadcastTo")
     dims = x.shape.as_list()
     if len(dims) > len(shape) or any(d not in (1, s) for d, s in zip(dims[::-1], shape[::-1])
                                      if d is not None):
@@ -1065,9 +1280,13 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
     """The entries of `tensor` where `mask` is True (masked dims flattened), as
     `tf.boolean_mask`.
 
-    The output size depends on the mask, so the mask must be known when the
-    graph is built (eagerly it always is); TF's Where is then a constant and
-    the result one GatherV2. A mask computed at run time raises ValueError.
+    As TF: the masked dims of `tensor` are merged (Reshape), the true
+    positions of the flattened mask found (Where, Squeeze) and gathered
+    (GatherV2), so the gradient is GatherV2's. The output size depends on the
+    mask (None in the graph): a mask computed at run time runs Where between
+    compiled segments (`framework.lowering`). A mask known when the graph is
+    built gives constant indices instead (what TF's constant folding makes of
+    it), and the program stays one compiled function.
     """
     from tfgrad_jax.framework.constant_folding import constant_value
     with op_scope(name, "boolean_mask"):
@@ -1087,13 +1306,94 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
                              "incompatible")
         value = constant_value(m)
         if value is None:
-            raise ValueError("tf.boolean_mask with a mask computed at run time has a "
-                             "data-dependent shape, which XLA cannot compile; the mask must be "
-                             "known when the graph is built (or run eagerly).")
+            masked = dims[axis:axis + ndims]
+            rest = dims[:axis] + dims[axis + ndims:]
+            if None in rest:
+                raise ValueError("tf.boolean_mask with a mask computed at run time needs the "
+                                 "dims of `tensor` outside the mask known when the graph is "
+                                 f"built; got shape {x.shape}.")
+            size = int(np.prod(masked)) if None not in masked else -1
+            x = reshape(x, dims[:axis] + [size] + dims[axis + ndims:])
+            indices = squeeze(where(reshape(m, [-1])), axis=[1])
+            return gather(x, indices, axis=axis)
+        # Reshaped even when nothing merges, as TF: the gradient is then dense, not an
+        # IndexedSlices (Reshape's gradient densifies it).
         merged = dims[:axis] + [int(np.prod(dims[axis:axis + ndims]))] + dims[axis + ndims:]
-        if merged != dims:
-            x = reshape(x, merged)
+        target = [-1 if d is None else d for d in merged]
+        if target.count(-1) <= 1:
+            x = reshape(x, target)
         return gather(x, np.flatnonzero(value.reshape(-1)).astype(np.int64), axis=axis)
+
+
+def _dynamic_partition_lowering(data, partitions, *, num_partitions):
+    from tfgrad_jax.framework.errors import InvalidArgumentError
+    data, partitions = np.asarray(data), np.asarray(partitions)  # on the host
+    bad = (partitions < 0) | (partitions >= num_partitions)
+    if bad.any():
+        i = np.argwhere(bad)[0]
+        where = ",".join(str(int(j)) for j in i)
+        raise InvalidArgumentError(None, None, f"partitions[{where}] = "
+                                   f"{int(partitions[tuple(i)])} is not in [0, {num_partitions})")
+    return tuple(data[partitions == p] for p in builtins.range(num_partitions))
+
+
+def _dynamic_partition_avals(inputs, attrs):
+    data, partitions = inputs
+    rest = tuple(data._aval.shape[len(partitions._aval.shape):])
+    return [jax.ShapeDtypeStruct((data_dependent_dim(data),) + rest, data._aval.dtype)
+            for _ in builtins.range(attrs["num_partitions"])]
+
+
+# tf.dynamic_partition applies it to the positions of the entries, then gathers: its
+# outputs are integers, computed on the host, and the gradient is GatherV2's.
+DYNAMIC_PARTITION = def_op("DynamicPartition", _dynamic_partition_lowering,
+                           "data: T, partitions", grad=NOT_DIFFERENTIABLE, data_dependent=True,
+                           out_avals=_dynamic_partition_avals)
+
+
+@public(DYNAMIC_PARTITION)
+def dynamic_partition(data, partitions, num_partitions, name=None):
+    """Splits `data` into `num_partitions` tensors by the int32 `partitions`, as
+    `tf.dynamic_partition`: output i holds the entries (slices along the dims of
+    `partitions`) whose partition is i, in order.
+
+    The output sizes depend on `partitions` ([None, ...] in the graph, as TF);
+    in a graph the partitioning runs on the host between compiled segments
+    (`framework.lowering`). Differently from TF's single DynamicPartition op,
+    float data is partitioned through its positions: DynamicPartition splits
+    the positions 0..n-1 of the entries, and one GatherV2 per output picks the
+    entries, so the gradient (GatherV2's, summed into a dense tensor of
+    data's shape) equals TF's DynamicStitch gradient. This needs the shape of
+    `partitions` known when the graph is built; otherwise, as for other
+    dtypes, DynamicPartition splits `data` itself (not differentiable: a
+    gradient through it is None).
+    """
+    with op_scope(name, "DynamicPartition"):
+        data = convert_to_tensor(data, name="data")
+        partitions = convert_to_tensor(partitions, name="partitions")
+        if partitions.dtype != dtypes.int32:
+            raise TypeError(f"Value passed to parameter 'partitions' has DataType "
+                            f"{partitions.dtype.name} not in list of allowed values: int32")
+        num_partitions = int(num_partitions)
+        if num_partitions < 1:
+            raise ValueError(f"Value for attr 'num_partitions' of {num_partitions} must be at "
+                             "least minimum 1")
+        pshape, dshape = partitions.shape, data.shape
+        if pshape.rank is not None and dshape.rank is not None and not TensorShape(
+                dshape.as_list()[:pshape.rank]).is_compatible_with(pshape):
+            raise ValueError(f"Dimensions must be equal, but are {dshape} and {pshape} for "
+                             "'DynamicPartition' (data shape must start with partitions shape)")
+        attrs = {"num_partitions": num_partitions}
+        if data.dtype not in dtypes.INEXACT or not pshape.is_fully_defined() or (
+                dshape.rank is None or None in dshape.as_list()[pshape.rank:]):
+            return list(apply_op(DYNAMIC_PARTITION, [data, partitions], attrs,
+                                 name="DynamicPartition"))
+        n = int(np.prod(pshape.as_list()))
+        positions = np.arange(n, dtype=np.int32).reshape(pshape.as_list())
+        picks = apply_op(DYNAMIC_PARTITION, [positions, partitions], attrs,
+                         name="DynamicPartition")
+        flat = reshape(data, [n] + dshape.as_list()[pshape.rank:])
+        return [gather(flat, p) for p in picks]
 
 
 def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):

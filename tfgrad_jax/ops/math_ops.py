@@ -1573,21 +1573,36 @@ SEGMENT_MIN = _segment_def("SegmentMin", _segment_reduce(jax.ops.segment_min, _z
                            REAL_NUMERIC, **_MAX_RULE)
 SEGMENT_PROD = _segment_def("SegmentProd", _segment_reduce(jax.ops.segment_prod, None),
                             NUMERIC, vjp=_segment_prod_rule)
+
+
+def _segment_ids_check(data, segment_ids, *, num_segments):
+    """TF's CPU check of unsorted segment ids: "segment_ids[2] = 7 is out of range [0, 3)"
+    (negative ids are dropped, as TF; XLA drops the large ones too)."""
+
+    def message(ids):
+        at, where = runtime_checks.first_failure(ids >= num_segments)
+        return f"segment_ids{where} = {ids[at]} is out of range [0, {num_segments})"
+
+    return runtime_checks.Check(jnp.any(segment_ids >= num_segments), message, (segment_ids,))
+
+
+_UNSORTED = dict(check=_segment_ids_check)
 UNSORTED_SEGMENT_SUM = _segment_def("UnsortedSegmentSum",
-                                    _segment_reduce(jax.ops.segment_sum, None), NUMERIC)
+                                    _segment_reduce(jax.ops.segment_sum, None), NUMERIC,
+                                    **_UNSORTED)
 UNSORTED_SEGMENT_MAX = _segment_def(
     "UnsortedSegmentMax",
     _segment_reduce(jax.ops.segment_max, lambda d: jnp.finfo(d).min
                     if jnp.issubdtype(d, jnp.floating) else jnp.iinfo(d).min),
-    REAL_NUMERIC, **_MAX_RULE)
+    REAL_NUMERIC, **_MAX_RULE, **_UNSORTED)
 UNSORTED_SEGMENT_MIN = _segment_def(
     "UnsortedSegmentMin",
     _segment_reduce(jax.ops.segment_min, lambda d: jnp.finfo(d).max
                     if jnp.issubdtype(d, jnp.floating) else jnp.iinfo(d).max),
-    REAL_NUMERIC, **_MAX_RULE)
+    REAL_NUMERIC, **_MAX_RULE, **_UNSORTED)
 UNSORTED_SEGMENT_PROD = _segment_def("UnsortedSegmentProd",
                                      _segment_reduce(jax.ops.segment_prod, None), NUMERIC,
-                                     vjp=_segment_prod_rule)
+                                     vjp=_segment_prod_rule, **_UNSORTED)
 
 
 def _check_segment_ids(data, ids, op_type):
@@ -1829,17 +1844,24 @@ def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=dtypes.int
 
 
 def _unique_lowering(x, *, out_idx):
-    values = np.asarray(x)  # runs eagerly only: the output size depends on the data
+    values = np.asarray(x)  # on the host: the output size depends on the data
     _, first, inverse = np.unique(values, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # TF: in order of first appearance
     rank = np.empty_like(order)
     rank[order] = np.arange(order.size)
     idx_type = out_idx.as_numpy_dtype
-    return (jnp.asarray(values[first[order]]),
-            jnp.asarray(rank[inverse.reshape(-1)].astype(idx_type)))
+    return values[first[order]], rank[inverse.reshape(-1)].astype(idx_type)
 
 
-UNIQUE = def_op("Unique", _unique_lowering, "x: T", grad=NO_GRADIENT)
+def _unique_avals(inputs, attrs):
+    from tfgrad_jax.ops.array_ops import data_dependent_dim
+    (x,) = inputs
+    return [jax.ShapeDtypeStruct((data_dependent_dim(x),), x._aval.dtype),
+            jax.ShapeDtypeStruct(x._aval.shape, attrs["out_idx"].as_numpy_dtype)]
+
+
+UNIQUE = def_op("Unique", _unique_lowering, "x: T", grad=NO_GRADIENT, data_dependent=True,
+                out_avals=_unique_avals)
 
 
 @public(UNIQUE)
@@ -1847,15 +1869,12 @@ def unique(x, out_idx=dtypes.int32, name=None):
     """The distinct values of a 1-D `x` in order of appearance, and where each entry went,
     as `tf.unique`.
 
-    Returns the named tuple (y, idx). The size of y depends on the data, which XLA cannot
-    compile: it runs eagerly only (ValueError inside tf.function or a graph).
-    TF has no gradient for Unique (LookupError), nor do we.
+    Returns the named tuple (y, idx). The size of y depends on the data ([None] in a
+    graph, as TF): in a tf.function or Session.run, Unique runs on the host between
+    compiled segments (`framework.lowering`). TF has no gradient for Unique
+    (LookupError), nor do we.
     """
-    from tfgrad_jax.framework import graph as graph_mod
     x = _tensor(x, "x")
-    if graph_mod.current_graph_or_none() is not None:
-        raise ValueError("tf.unique has a data-dependent output shape, which XLA cannot "
-                         "compile; it runs eagerly only (not inside tf.function or a graph).")
     if x.shape.rank != 1:
         raise ValueError(f"unique expects a 1D vector, got shape {x.shape} (argument `x`).")
     out_idx = dtypes.as_dtype(out_idx)

@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from tfgrad_jax.framework import dtypes
+from tfgrad_jax.framework import dtypes, runtime_checks
 from tfgrad_jax.framework.constant_folding import static_value
 from tfgrad_jax.framework.dtypes import FLOATING, NUMERIC, REAL_NUMERIC
 from tfgrad_jax.framework.op_def import (apply_op, convert_to_tensor, def_op, op_scope,
@@ -290,9 +290,22 @@ def _sparse_xent_lowering(features, labels):
     return loss, backprop
 
 
+def _sparse_xent_check(features, labels):
+    """TF's CPU kernel refuses labels outside [0, classes); it names the last one."""
+    n = features.shape[-1]
+
+    def message(labels):
+        flat = labels.reshape(-1)
+        last = flat[np.flatnonzero((flat < 0) | (flat >= n))[-1]]
+        return (f"Received a label value of {last} which is outside the valid range of "
+                f"[0, {n}).  Label values: {' '.join(str(v) for v in flat)}")
+
+    return runtime_checks.Check(jnp.any((labels < 0) | (labels >= n)), message, (labels,))
+
+
 SPARSE_SOFTMAX_XENT = def_op("SparseSoftmaxCrossEntropyWithLogits", _sparse_xent_lowering,
                              "features: T, labels: Tlabels", T=FLOATING,
-                             Tlabels=(dtypes.int32, dtypes.int64))
+                             Tlabels=(dtypes.int32, dtypes.int64), check=_sparse_xent_check)
 
 
 @public(SPARSE_SOFTMAX_XENT)
@@ -300,8 +313,10 @@ def sparse_softmax_cross_entropy_with_logits(labels, logits, name=None):
     """-log_softmax(logits)[label], as `tf.nn.sparse_softmax_cross_entropy_with_logits`.
 
     `labels` (int32/int64) has the shape of `logits` without its last axis
-    (ValueError otherwise). A label outside [0, classes) gives NaN, as TF on
-    GPU (TF's CPU kernel raises; XLA cannot raise from compiled code).
+    (ValueError otherwise). A label outside [0, classes) raises
+    InvalidArgumentError as on TF's CPU, eagerly and compiled with the run-time
+    checks on (`tf.config.experimental.enable_runtime_checks`); otherwise it
+    gives NaN (as TF on GPU).
     """
     with op_scope(name, "SparseSoftmaxCrossEntropyWithLogits"):
         labels = convert_to_tensor(labels, name="labels")

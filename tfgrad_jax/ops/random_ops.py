@@ -48,7 +48,7 @@ from tfgrad_jax.framework.op_def import (NOT_DIFFERENTIABLE, apply_op, convert_t
 from tfgrad_jax.framework.tensor import EagerTensor
 from tfgrad_jax.framework.tensor_shape import TensorShape
 from tfgrad_jax.ops import math_ops
-from tfgrad_jax.ops.array_ops import _static_shape
+from tfgrad_jax.ops.array_ops import _shape_arg
 
 DEFAULT_GRAPH_SEED = 87654321
 _MAXINT32 = 2 ** 31 - 1
@@ -205,7 +205,9 @@ def _random(opdef, inputs, attrs, seed, name):
 
 
 def _shape(shape):
-    return _static_shape(shape, "shape")
+    """The shape as a tuple, or an int tensor known only when the graph runs (an input of
+    the op, read at lowering: `array_ops._shape_arg`)."""
+    return _shape_arg(shape, "shape")
 
 
 # ---------------------------------------------------------------------------
@@ -242,10 +244,12 @@ def _shuffle_lowering(count, value, *, seed, seed2):
 _INT_OUT = (dtypes.int32, dtypes.int64)
 
 RANDOM_UNIFORM = def_op("RandomUniform", _uniform_lowering, "counter",
-                        grad=NOT_DIFFERENTIABLE, stateful=True)
+                        grad=NOT_DIFFERENTIABLE, stateful=True,
+                        static_attrs={"shape": tuple})
 RANDOM_UNIFORM_INT = def_op("RandomUniformInt", _uniform_int_lowering,
                             "counter, minval: Tout, maxval: Tout", Tout=_INT_OUT,
-                            grad=NOT_DIFFERENTIABLE, stateful=True)
+                            grad=NOT_DIFFERENTIABLE, stateful=True,
+                            static_attrs={"shape": tuple})
 
 
 @public(RANDOM_UNIFORM, RANDOM_UNIFORM_INT)
@@ -285,9 +289,11 @@ def uniform(shape, minval=0, maxval=None, dtype=dtypes.float32, seed=None, name=
 
 
 RANDOM_STANDARD_NORMAL = def_op("RandomStandardNormal", _normal_lowering, "counter",
-                                grad=NOT_DIFFERENTIABLE, stateful=True)
+                                grad=NOT_DIFFERENTIABLE, stateful=True,
+                                static_attrs={"shape": tuple})
 TRUNCATED_NORMAL = def_op("TruncatedNormal", _truncated_normal_lowering, "counter",
-                          grad=NOT_DIFFERENTIABLE, stateful=True)
+                          grad=NOT_DIFFERENTIABLE, stateful=True,
+                          static_attrs={"shape": tuple})
 
 
 def _scaled(opdef, default_name, shape, mean, stddev, dtype, seed, name):

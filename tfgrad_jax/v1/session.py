@@ -18,7 +18,7 @@ value a run returned stays valid whatever later runs do.
 import jax.numpy as jnp
 import numpy as np
 
-from tfgrad_jax.framework import dtypes, lowering, nest
+from tfgrad_jax.framework import dtypes, lowering, nest, segments
 from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework.errors import FailedPreconditionError, InvalidArgumentError
 from tfgrad_jax.framework.graph import Graph, Operation, get_default_graph, get_default_session
@@ -418,7 +418,7 @@ class _RunPlan:
             return [env[i] for i in output_ids]
 
         self.program = Program(run_graph, donate_argnums=tuple(donate),
-                               data_dependent=lowering.has_data_dependent_ops(ops_to_run))
+                               data_dependent=segments.has_data_dependent_ops(ops_to_run))
 
     def run(self, state, fed_arrays):
         """Runs the program on `fed_arrays` and the session's `state`, which it updates."""
