@@ -109,17 +109,11 @@ def session_run():
     return static, runs
 
 
+@pytest.mark.parametrize("where", ["function_run", "session_run"])
 @pytest.mark.parametrize("name", NAMES)
-def test_in_function(function_run, name):
-    static, runs = function_run
-    assert static[name] == list(IDIOMS[name][2])
-    for (x, y), values in runs:
-        _check(name, values[name], x, y)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_in_session(session_run, name):
-    static, runs = session_run
+def test_idiom(request, where, name):
+    # In a tf.function with an input_signature, and in a TF-1 Session with placeholders.
+    static, runs = request.getfixturevalue(where)
     assert static[name] == list(IDIOMS[name][2])
     for (x, y), values in runs:
         _check(name, values[name], x, y)
