@@ -131,8 +131,9 @@ def test_gradients_match_jax_and_finite_differences(graph_spec):
         zero_probes)
     frozen = _evaluate(np, inputs, nodes, stops, {})
     # At a tie of maximum (maximum(x, x)) the function has no derivative: central
-    # differences give the mean of both sides, where TF's rule picks one.
-    ties = any(name == "maximum" and np.any(frozen[args[0]] == frozen[args[1]])
+    # differences give the mean of both sides, where TF's rule picks one. Near a tie
+    # (maximum(x, tanh(x)) at small x) the differences' step crosses the kink too.
+    ties = any(name == "maximum" and np.any(np.abs(frozen[args[0]] - frozen[args[1]]) < 1e-4)
                for name, args in nodes)
 
     for pos, i in enumerate(xs):
