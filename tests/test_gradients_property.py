@@ -101,7 +101,9 @@ def _reaches(n_inputs, nodes, ys, stops, x):
     return False
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI draws the same 60 graphs on every run (a failure is reproducible, not luck).
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(random_graphs())
 def test_gradients_match_jax_and_finite_differences(graph_spec):
     n_inputs, nodes, ys, xs, stops, seed = graph_spec
