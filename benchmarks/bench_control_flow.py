@@ -39,7 +39,7 @@ import numpy as np  # noqa: E402
 from jax import lax  # noqa: E402
 
 import tfgrad_jax as tf  # noqa: E402
-from bench_core import RESULTS, _block, _interleaved, report  # noqa: E402
+from bench_core import _block, _interleaved, print_results, report  # noqa: E402
 
 
 def _tf_loss(w, b, v0, n):
@@ -144,12 +144,8 @@ def main():
     args = parser.parse_args()
     print(f"jax {jax.__version__} on {jax.default_backend()}, {os.cpu_count()} CPUs")
     run(args.quick)
-    print("\n| benchmark | tfgrad_jax | reference | ratio | target | result |")
-    print("|---|---|---|---|---|---|")
-    for row in RESULTS:
-        print("| " + " | ".join(row) + " |")
-    if not args.quick and any(row[-1] == "FAIL" for row in RESULTS):
-        sys.exit(1)
+    print()
+    sys.exit(print_results(args.quick))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,16 @@ def report(name, ours, ref, ratio, target, passed, unit):
     print(f"  -> ratio {ratio:.3f} (target {target}): {'PASS' if passed else 'FAIL'}\n")
 
 
+def print_results(quick):
+    """Prints RESULTS as a markdown table; the exit status: 1 if a target failed (a
+    quick run is too small and short to judge the targets: always 0)."""
+    print("| benchmark | tfgrad_jax | reference | ratio | target | result |")
+    print("|---|---|---|---|---|---|")
+    for row in RESULTS:
+        print("| " + " | ".join(row) + " |")
+    return 0 if quick or all(row[-1] == "PASS" for row in RESULTS) else 1
+
+
 def _interleaved(fns, rounds, calls, block, clock=time.perf_counter):
     """Per-call seconds of each fn, `rounds` samples each, the order alternating per round."""
     samples = [[] for _ in fns]
@@ -295,13 +305,7 @@ def main():
     bench_mlp(args.quick)
     bench_call_overhead(args.quick, with_tf=not (args.quick or args.no_tf))
     bench_tracing(args.quick)
-    print("| benchmark | tfgrad_jax | reference | ratio | target | result |")
-    print("|---|---|---|---|---|---|")
-    for row in RESULTS:
-        print("| " + " | ".join(row) + " |")
-    if args.quick:  # too small and short to judge the targets
-        return 0
-    return 0 if all(row[-1] == "PASS" for row in RESULTS) else 1
+    return print_results(args.quick)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tfgrad_jax as tf  # noqa: E402
-from bench_core import RESULTS, _block, _interleaved, report  # noqa: E402
+from bench_core import _block, _interleaved, print_results, report  # noqa: E402
 
 
 
@@ -171,12 +171,8 @@ def main():
     bench_training_step(args.quick)
     bench_eager_tape(args.quick)
     bench_hessians(args.quick)
-    print("\n| benchmark | tfgrad_jax | reference | ratio | target | result |")
-    print("|---|---|---|---|---|---|")
-    for row in RESULTS:
-        print("| " + " | ".join(row) + " |")
-    if not args.quick and any(row[-1] == "FAIL" for row in RESULTS):
-        sys.exit(1)
+    print()
+    sys.exit(print_results(args.quick))
 
 
 if __name__ == "__main__":
