@@ -259,8 +259,9 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argu
 # ---------------------------------------------------------------------------
 # TF-1 argument spellings.
 
-def _either(new_name, new, old_name, old):
-    """The value of an argument TF-1 spelled `old_name` and TF-2 `new_name`."""
+def either_argument(new_name, new, old_name, old):
+    """The value of an argument TF-1 spelled `old_name` and TF-2 `new_name`; TF's
+    ValueError when both are given. (Shared by the v1 modules; not a TF name.)"""
     if old is not None:
         if new is not None:
             raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'.")
@@ -271,8 +272,8 @@ def _either(new_name, new, old_name, old):
 def _v1_reduction(v2_op):
     def reduce(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None,
                keep_dims=None):
-        axis = _either("axis", axis, "reduction_indices", reduction_indices)
-        keepdims = _either("keepdims", keepdims, "keep_dims", keep_dims)
+        axis = either_argument("axis", axis, "reduction_indices", reduction_indices)
+        keepdims = either_argument("keepdims", keepdims, "keep_dims", keep_dims)
         return v2_op(input_tensor, axis=axis, keepdims=bool(keepdims), name=name)
 
     reduce.__name__ = reduce.__qualname__ = v2_op.__name__
@@ -297,9 +298,9 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=dtypes.int6
                   reduction_indices=None, keep_dims=None, input=None):  # noqa: A002
     """`tf.compat.v1.count_nonzero`: `tf.math.count_nonzero` with TF-1's spellings
     (`input_tensor`/`input`, `reduction_indices`, `keep_dims`)."""
-    input_tensor = _either("input", input, "input_tensor", input_tensor)
-    axis = _either("axis", axis, "reduction_indices", reduction_indices)
-    keepdims = _either("keepdims", keepdims, "keep_dims", keep_dims)
+    input_tensor = either_argument("input", input, "input_tensor", input_tensor)
+    axis = either_argument("axis", axis, "reduction_indices", reduction_indices)
+    keepdims = either_argument("keepdims", keepdims, "keep_dims", keep_dims)
     return math_ops.count_nonzero(input_tensor, axis=axis, keepdims=bool(keepdims), dtype=dtype,
                                   name=name)
 
@@ -307,21 +308,21 @@ def count_nonzero(input_tensor=None, axis=None, keepdims=None, dtype=dtypes.int6
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None,  # noqa: A002
          keep_dims=None):
     """`tf.compat.v1.norm`: `tf.norm` that also takes TF-1's `keep_dims`."""
-    keepdims = _either("keepdims", keepdims, "keep_dims", keep_dims)
+    keepdims = either_argument("keepdims", keepdims, "keep_dims", keep_dims)
     return linalg_ops.norm(tensor, ord=ord, axis=axis, keepdims=keepdims, name=name)
 
 
 def argmax(input, axis=None, name=None, dimension=None,  # noqa: A002
            output_type=dtypes.int64):
     """`tf.compat.v1.argmax`: `tf.math.argmax` that also takes TF-1's `dimension`."""
-    axis = _either("axis", axis, "dimension", dimension)
+    axis = either_argument("axis", axis, "dimension", dimension)
     return math_ops.argmax(input, axis=axis, output_type=output_type, name=name)
 
 
 def argmin(input, axis=None, name=None, dimension=None,  # noqa: A002
            output_type=dtypes.int64):
     """`tf.compat.v1.argmin`: `tf.math.argmin` that also takes TF-1's `dimension`."""
-    axis = _either("axis", axis, "dimension", dimension)
+    axis = either_argument("axis", axis, "dimension", dimension)
     return math_ops.argmin(input, axis=axis, output_type=output_type, name=name)
 
 
@@ -338,7 +339,7 @@ def arg_min(input, dimension, output_type=dtypes.int64, name=None):  # noqa: A00
 def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
     """`tf.compat.v1.expand_dims`: `tf.expand_dims` that also takes TF-1's `dim`; one of
     them is required (ValueError, as TF)."""
-    axis = _either("axis", axis, "dim", dim)
+    axis = either_argument("axis", axis, "dim", dim)
     if axis is None:
         raise ValueError("Must specify an axis argument to tf.expand_dims()")
     return array_ops.expand_dims(input, axis, name=name)
@@ -346,7 +347,7 @@ def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
     """`tf.compat.v1.squeeze`: `tf.squeeze` that also takes TF-1's `squeeze_dims`."""
-    axis = _either("axis", axis, "squeeze_dims", squeeze_dims)
+    axis = either_argument("axis", axis, "squeeze_dims", squeeze_dims)
     return array_ops.squeeze(input, axis, name=name)
 
 

@@ -16,6 +16,7 @@ from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework.op_def import constant, convert_to_tensor, op_scope
 from tfgrad_jax.ops import array_ops, math_ops, nn_ops
+from tfgrad_jax.v1.api import either_argument
 
 __all__ = ["Reduction", "compute_weighted_loss", "mean_squared_error", "absolute_difference",
            "log_loss", "hinge_loss", "huber_loss", "cosine_distance",
@@ -193,10 +194,7 @@ def cosine_distance(labels, predictions, axis=None, weights=1.0, scope=None,
                     dim=None):
     """1 - sum(labels * predictions, axis) for unit-normalized inputs, weighted and
     reduced, as `tf.compat.v1.losses.cosine_distance` (`dim` is TF-1's `axis`)."""
-    if dim is not None:
-        if axis is not None:
-            raise ValueError("Cannot specify both 'dim' and 'axis'.")
-        axis = dim
+    axis = either_argument("axis", axis, "dim", dim)
     if axis is None:
         raise ValueError("You must specify argument `axis`.")
     _not_none(labels=labels, predictions=predictions)

@@ -11,6 +11,7 @@ from tfgrad_jax import nn as _v2
 from tfgrad_jax.framework.op_def import op_scope
 from tfgrad_jax.nn import *  # noqa: F401,F403 - tf.compat.v1.nn holds all of tf.nn
 from tfgrad_jax.ops import array_ops, math_ops, nn_ops
+from tfgrad_jax.v1.api import either_argument
 
 _V1_FORMS = [
     "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2",
@@ -21,15 +22,6 @@ _V1_FORMS = [
 ]
 _NOT_IN_V1 = {"gelu"}  # added to tf.nn after TF 1; tf.compat.v1.nn lacks it
 __all__ = sorted({n for n in vars(_v2) if not n.startswith("_")} - _NOT_IN_V1 | set(_V1_FORMS))
-
-
-def _either(new_name, new, old_name, old):
-    """The value of an argument TF-1 spelled `old_name` and TF-2 `new_name`."""
-    if old is not None:
-        if new is not None:
-            raise ValueError(f"Cannot specify both '{old_name}' and '{new_name}'.")
-        return old
-    return new
 
 
 def _require_both(labels, logits, fn_name):
@@ -45,7 +37,7 @@ def softmax_cross_entropy_with_logits(labels=None, logits=None, dim=-1, name=Non
     """TF-1's `tf.compat.v1.nn.softmax_cross_entropy_with_logits`: the v2 op with
     `labels` under stop_gradient (TF-1 trained only the logits); `dim` is TF-1's `axis`."""
     _require_both(labels, logits, "softmax_cross_entropy_with_logits")
-    axis = _either("axis", axis, "dim", dim)
+    axis = either_argument("axis", axis, "dim", dim)
     with op_scope(name, "softmax_cross_entropy_with_logits_sg") as scope:
         labels = array_ops.stop_gradient(labels, name="labels_stop_gradient")
         return nn_ops.softmax_cross_entropy_with_logits(labels, logits, axis=axis, name=scope)
@@ -54,7 +46,7 @@ def softmax_cross_entropy_with_logits(labels=None, logits=None, dim=-1, name=Non
 def softmax_cross_entropy_with_logits_v2(labels, logits, axis=None, name=None, dim=None):
     """`tf.compat.v1.nn.softmax_cross_entropy_with_logits_v2`: `tf.nn`'s op (gradients
     reach the labels too), with TF-1's `dim` for `axis` (default -1)."""
-    axis = _either("axis", axis, "dim", dim)
+    axis = either_argument("axis", axis, "dim", dim)
     return nn_ops.softmax_cross_entropy_with_logits(labels, logits,
                                                     axis=-1 if axis is None else axis, name=name)
 
@@ -70,7 +62,7 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
                                        targets=None):
     """`tf.compat.v1.nn.weighted_cross_entropy_with_logits`: `tf.nn`'s op, with TF-1's
     `targets` for `labels`."""
-    labels = _either("labels", labels, "targets", targets)
+    labels = either_argument("labels", labels, "targets", targets)
     return nn_ops.weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=name)
 
 
@@ -79,24 +71,24 @@ def weighted_cross_entropy_with_logits(labels=None, logits=None, pos_weight=None
 
 def softmax(logits, axis=None, name=None, dim=None):
     """`tf.compat.v1.nn.softmax`: `tf.nn.softmax` with TF-1's `dim` for `axis`."""
-    return nn_ops.softmax(logits, axis=_either("axis", axis, "dim", dim), name=name)
+    return nn_ops.softmax(logits, axis=either_argument("axis", axis, "dim", dim), name=name)
 
 
 def log_softmax(logits, axis=None, name=None, dim=None):
     """`tf.compat.v1.nn.log_softmax`: `tf.nn.log_softmax` with TF-1's `dim` for `axis`."""
-    return nn_ops.log_softmax(logits, axis=_either("axis", axis, "dim", dim), name=name)
+    return nn_ops.log_softmax(logits, axis=either_argument("axis", axis, "dim", dim), name=name)
 
 
 def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     """`tf.compat.v1.nn.l2_normalize`: `tf.math.l2_normalize` with TF-1's `dim`."""
-    return math_ops.l2_normalize(x, axis=_either("axis", axis, "dim", dim), epsilon=epsilon,
+    return math_ops.l2_normalize(x, axis=either_argument("axis", axis, "dim", dim), epsilon=epsilon,
                                  name=name)
 
 
 def moments(x, axes, shift=None, name=None, keep_dims=None, keepdims=None):
     """`tf.compat.v1.nn.moments`: `tf.nn.moments` with TF-1's argument order and
     `keep_dims`; `shift` is unused, as in TF."""
-    keepdims = _either("keepdims", keepdims, "keep_dims", keep_dims)
+    keepdims = either_argument("keepdims", keepdims, "keep_dims", keep_dims)
     return nn_ops.moments(x, axes, shift=shift, keepdims=bool(keepdims), name=name)
 
 
@@ -140,7 +132,7 @@ def conv1d(value=None, filters=None, stride=None, padding=None, use_cudnn_on_gpu
            data_format=None, name=None, input=None, dilations=None):  # noqa: A002
     """`tf.compat.v1.nn.conv1d`: `tf.nn.conv1d` with TF-1's `value` for `input`
     (`use_cudnn_on_gpu` is ignored: XLA picks the kernels)."""
-    value = _either("input", input, "value", value)
+    value = either_argument("input", input, "value", value)
     return nn_ops.conv1d(value, filters, stride, padding, data_format=data_format or "NWC",
                          dilations=dilations, name=name)
 
@@ -149,7 +141,7 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
            data_format="NHWC", dilations=(1, 1, 1, 1), name=None, filters=None):
     """`tf.compat.v1.nn.conv2d`: `tf.nn.conv2d` with TF-1's `filter` for `filters`
     (`use_cudnn_on_gpu` is ignored: XLA picks the kernels)."""
-    filters = _either("filters", filters, "filter", filter)
+    filters = either_argument("filters", filters, "filter", filter)
     return nn_ops.conv2d(input, filters, strides, padding, data_format=data_format,
                          dilations=dilations, name=name)
 
@@ -157,7 +149,7 @@ def conv2d(input, filter=None, strides=None, padding=None, use_cudnn_on_gpu=True
 def conv3d(input, filter=None, strides=None, padding=None, data_format="NDHWC",  # noqa: A002
            dilations=(1, 1, 1, 1, 1), name=None, filters=None):
     """`tf.compat.v1.nn.conv3d`: `tf.nn.conv3d` with TF-1's `filter` for `filters`."""
-    filters = _either("filters", filters, "filter", filter)
+    filters = either_argument("filters", filters, "filter", filter)
     return nn_ops.conv3d(input, filters, strides, padding, data_format=data_format,
                          dilations=dilations, name=name)
 
@@ -167,8 +159,8 @@ def conv2d_transpose(value=None, filter=None, output_shape=None, strides=None,  
                      dilations=None):
     """`tf.compat.v1.nn.conv2d_transpose`: `tf.nn.conv2d_transpose` with TF-1's `value`
     and `filter` for `input` and `filters`."""
-    value = _either("input", input, "value", value)
-    filters = _either("filters", filters, "filter", filter)
+    value = either_argument("input", input, "value", value)
+    filters = either_argument("filters", filters, "filter", filter)
     return nn_ops.conv2d_transpose(value, filters, output_shape, strides, padding=padding,
                                    data_format=data_format, dilations=dilations, name=name)
 
@@ -177,7 +169,7 @@ def depthwise_conv2d(input, filter, strides, padding, rate=None, name=None,  # n
                      data_format=None, dilations=None):
     """`tf.compat.v1.nn.depthwise_conv2d`: `tf.nn.depthwise_conv2d` with TF-1's `rate`
     for `dilations`."""
-    dilations = _either("dilations", dilations, "rate", rate)
+    dilations = either_argument("dilations", dilations, "rate", rate)
     return nn_ops.depthwise_conv2d(input, filter, strides, padding, data_format=data_format,
                                    dilations=dilations, name=name)
 
@@ -186,7 +178,7 @@ def max_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
              input=None):  # noqa: A002
     """`tf.compat.v1.nn.max_pool`: 2-D max pooling (NHWC by default), with TF-1's
     `value` for `input`."""
-    value = _either("input", input, "value", value)
+    value = either_argument("input", input, "value", value)
     return nn_ops.max_pool(value, ksize, strides, padding, data_format=data_format, name=name)
 
 
@@ -194,7 +186,7 @@ def avg_pool(value, ksize, strides, padding, data_format="NHWC", name=None,
              input=None):  # noqa: A002
     """`tf.compat.v1.nn.avg_pool`: 2-D average pooling (NHWC by default), with TF-1's
     `value` for `input`."""
-    value = _either("input", input, "value", value)
+    value = either_argument("input", input, "value", value)
     return nn_ops.avg_pool(value, ksize, strides, padding, data_format=data_format, name=name)
 
 
