@@ -78,15 +78,12 @@ def v1_names():
     # compat.v1.math and .linalg are TF-2's with the TF-1 spellings of the names they
     # share with the top level (`reduce_sum(reduction_indices=)`, `in_top_k(predictions,
     # targets, k)`, `norm(keep_dims=)`).
-    v1_nn = names["nn"]
+    v1_spellings = {n: names[n] for n in _module("api").__all__}
+    v1_spellings["in_top_k"] = names["nn"].in_top_k  # (predictions, targets, k)
     for name in ("math", "linalg"):
         shared = getattr(tf, name)
-        members = {n: getattr(shared, n) for n in dir(shared) if not n.startswith("_")}
-        for n in members:
-            if n in names and n in _module("api").__all__:
-                members[n] = names[n]
-            elif n == "in_top_k":
-                members[n] = v1_nn.in_top_k
+        members = {n: v1_spellings.get(n, getattr(shared, n))
+                   for n in dir(shared) if not n.startswith("_")}
         names[name] = _namespace(f"tfgrad_jax.compat.v1.{name}", f"`tf.compat.v1.{name}`.",
                                  members)
     initializers = _module("initializers")
