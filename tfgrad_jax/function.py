@@ -332,9 +332,8 @@ def _placeholders_for(structure, graph, names, symbolic_scope):
         n = counter.get(base, 0)
         counter[base] = n + 1
         name = base if n == 0 else f"{base}_{n}"
-        if shape.rank is None:
-            raise ValueError(f"Argument {base!r}: a TensorSpec of unknown rank cannot be "
-                             "traced (XLA needs the rank); give the rank with None dims.")
+        if aval is None and shape.rank is None:  # traced once; each call compiles per shape
+            aval = graph_mod.UnknownRankAval(dtype.as_numpy_dtype)
         if aval is None:
             if shape.is_fully_defined():
                 dims = tuple(shape.as_list())

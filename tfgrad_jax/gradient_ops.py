@@ -252,7 +252,8 @@ def _gradient_lowering(inputs, *, forward, gate, batch=None):
     externals, seeds = inputs[:n_ext], inputs[n_ext:]
     forward_fn = lowering.lower_graph(forward)
     avals = [t._aval for t in forward.probe_targets]
-    if any(not isinstance(d, int) for a in avals for d in a.shape):  # None dims: this call's
+    if any(a.shape is None or not all(isinstance(d, int) for d in a.shape)
+           for a in avals):  # None dims or unknown rank: this call's
         targets_fn = lowering.lower(forward.inputs[:n_ext], forward.probe_targets)
         avals = jax.eval_shape(lambda: targets_fn(*externals))
     probes = [jnp.zeros(a.shape, a.dtype) for a in avals]
@@ -275,13 +276,14 @@ def _gradient_deps(op, graph_deps):
     cached = op._attrs.get("_gradient_deps")
     if cached is not None:
         return cached
-    avals = [jax.ShapeDtypeStruct(t._aval.shape, t._aval.dtype) for t in op._inputs]
     try:
+        avals = [jax.ShapeDtypeStruct(_probe_shape(t._aval.shape), t._aval.dtype)
+                 for t in op._inputs]
         jaxpr = jax.make_jaxpr(
             lambda *a: op._opdef.call(list(a), op._input_lengths, op._attrs))(*avals)
         deps = _jaxpr_deps(jaxpr.jaxpr, [frozenset([i]) for i in range(len(avals))])
     except Exception:  # noqa: BLE001 - when in doubt, every input connects
-        deps = [frozenset(range(len(avals)))] * len(op._outputs)
+        deps = [frozenset(range(len(op._inputs)))] * len(op._outputs)
     deps = op._attrs["_gradient_deps"] = [{i: None for i in d} for d in deps]
     return deps
 
@@ -291,10 +293,17 @@ SYMBOLIC_GRADIENT = def_op("SymbolicGradient", _gradient_lowering, "inputs: N*",
                            out_avals=lambda inputs, attrs: _gradient_avals(attrs))
 
 
+def _probe_shape(shape):
+    # Which inputs reach which outputs does not depend on the shapes: an input of
+    # unknown rank is traced as a scalar.
+    return () if shape is None else shape
+
+
 def _gradient_avals(attrs):
     """A gradient has its x's shape and dtype (after the rows of a batch of seeds)."""
     batch = attrs.get("batch")
-    return [jax.ShapeDtypeStruct(((batch,) if batch else ()) + tuple(t._aval.shape),
+    return [graph_mod.UnknownRankAval(t._aval.dtype) if t._aval.shape is None else
+            jax.ShapeDtypeStruct(((batch,) if batch else ()) + tuple(t._aval.shape),
                                  t._aval.dtype) for t in attrs["forward"].probe_targets]
 
 

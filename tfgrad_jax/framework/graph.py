@@ -602,3 +602,28 @@ def symbolic_shape(graph, tf_shape):
     """A JAX shape for TensorShape `tf_shape` of known rank: a fresh symbol per None dim."""
     scope = symbolic_scope(graph)
     return tuple(fresh_symbolic_dim(scope) if d is None else d for d in tf_shape.as_list())
+
+
+class UnknownRankAval:
+    """The abstract value of a tensor of unknown rank (TF's `TensorShape(None)`): a
+    dtype and no shape. JAX has no such value: shape inference tries ranks instead
+    (`op_def.infer_outputs`), and execution sees the fed array's concrete shape."""
+
+    __slots__ = ("dtype",)
+    shape = None
+    ndim = None
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def __repr__(self):
+        return f"UnknownRankAval({self.dtype})"
+
+
+def feedable_aval(graph, tf_shape, np_dtype):
+    """The abstract value of a tensor fed at run time with static shape `tf_shape`: a
+    fresh symbol per None dim, or an UnknownRankAval if the rank is unknown."""
+    if tf_shape.rank is None:
+        return UnknownRankAval(np_dtype)
+    import jax
+    return jax.ShapeDtypeStruct(symbolic_shape(graph, tf_shape), np_dtype)

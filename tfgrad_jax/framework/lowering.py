@@ -115,10 +115,14 @@ def _foldable(op, inputs):
             return False  # (an object array: a tf.string, kept on the host)
         size += getattr(v, "size", 1)
     for t in op._outputs:
-        for d in t._aval.shape:
-            if type(d) is not int:
+        shape = t._aval.shape
+        if shape is None or any(type(d) is not int for d in shape):
+            # Size unknown to the graph: fold shape arithmetic (integers) only, so that
+            # `tf.shape(x)[:k]` of an x of unknown rank stays static.
+            if not jnp.issubdtype(t._aval.dtype, jnp.integer):
                 return False
-        size += math.prod(t._aval.shape)
+            continue
+        size += math.prod(shape)
     return size <= _FOLD_LIMIT
 
 

@@ -499,6 +499,12 @@ def infer_outputs(opdef, input_lengths, attrs, tensors, op_name=None):
             return tuple(known) if isinstance(known, list) else known
     in_avals = tuple((t._aval.shape, t._aval.dtype) for t in tensors)
     key = _attrs_key(opdef, attrs)
+    if any(shape is None for shape, _ in in_avals):
+        out = _probe_ranks(opdef, input_lengths, attrs, key, in_avals, tensors)
+        if out is None:
+            raise ValueError(_shape_error(opdef, op_name, tensors, ValueError(
+                "No rank of the unknown-rank inputs fits the op")))
+        return out
     try:
         if key is not None:
             return _cached_eval_shape(opdef, input_lengths, key, in_avals)
@@ -518,7 +524,69 @@ def _has_unknown_dims(in_avals):
 
 # Values tried for unknown dims when symbolic inference fails: 1 broadcasts against
 # anything; a prime tells dims that follow the unknown ones from dims that do not.
+# If neither fits, two highly composite sizes (a reshape to [-1, 3] needs a size
+# that 3 divides).
 _PROBES = (1, 97)
+_COMPOSITE_PROBES = (5040, 10080)
+# Ranks tried for an input of unknown rank.
+_RANK_PROBES = range(6)
+
+
+def _probe_eval_shape(opdef, input_lengths, attrs, key, concrete):
+    if key is not None:
+        return _cached_eval_shape(opdef, input_lengths, key, concrete)
+    return _eval_shape(opdef, input_lengths, attrs, concrete)
+
+
+def _probe_ranks(opdef, input_lengths, attrs, key, in_avals, tensors):
+    """Output avals, best effort, of an op with inputs of unknown rank.
+
+    TF's shape inference says "unknown rank" and moves on; JAX needs a shape.
+    So the unknown-rank inputs take each rank of `_RANK_PROBES` in turn (all
+    the same rank, so that they broadcast), with the probe sizes for every
+    unknown dim: an output whose rank is the same in every probe that fits
+    has that rank (and keeps the dims that never changed); any other output
+    has unknown rank. If no probe fits (`matmul` of an unknown-rank x and a
+    [3, 4] kernel: no probe size matches 3), every dim, known or not, is
+    probed with 1, which fixes only how many outputs there are and their
+    dtypes: all of unknown rank. None if not even that fits. Execution is
+    concrete, so a real mismatch is found when the graph runs.
+    """
+    def probe(rank, size, all_dims=False):
+        concrete = tuple(((size,) * rank if shape is None else
+                          tuple(size if all_dims or type(d) is not int else d for d in shape),
+                          dtype) for shape, dtype in in_avals)
+        try:
+            return _probe_eval_shape(opdef, input_lengths, attrs, key, concrete)
+        except Exception:  # noqa: BLE001 - this rank or size does not fit
+            return None
+
+    for sizes in (_PROBES, _COMPOSITE_PROBES):
+        results = [r for rank in _RANK_PROBES for size in sizes
+                   if (r := probe(rank, size)) is not None]
+        if results:
+            break
+    else:
+        fitted = next((r for rank in _RANK_PROBES
+                       if (r := probe(rank, 1, all_dims=True)) is not None), None)
+        if fitted is None:
+            return None
+        return jax.tree.map(lambda a: graph_mod.UnknownRankAval(a.dtype), fitted)
+    scope = graph_mod.symbolic_scope(tensors[0].graph)
+    leaves, treedef = jax.tree.flatten(results[0])
+    flats = [jax.tree.leaves(r) for r in results]
+
+    def merged(i, aval):
+        shapes = {flat[i].shape for flat in flats}
+        if len({len(s) for s in shapes}) > 1:
+            return graph_mod.UnknownRankAval(aval.dtype)
+        # A dim is known if every probe gave it (one probe alone cannot tell).
+        dims = tuple(d if len(flats) > 1 and len({s[j] for s in shapes}) == 1
+                     else graph_mod.fresh_symbolic_dim(scope)
+                     for j, d in enumerate(aval.shape))
+        return jax.ShapeDtypeStruct(dims, aval.dtype)
+
+    return jax.tree.unflatten(treedef, [merged(i, a) for i, a in enumerate(leaves)])
 
 
 def _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors):
@@ -586,9 +654,14 @@ def apply_op(opdef, inputs, attrs=None, name=None):
         tensors, attr_dtypes = _convert_inputs(opdef, flat, args, graph, op_name)
     all_attrs = dict(attr_dtypes)
     all_attrs.update(attrs)
+    unknown_lengths = ()
     if static:
-        attrs = _static_inputs(opdef, static, tensors, attrs, all_attrs, graph)
-    out_avals = infer_outputs(opdef, input_lengths, attrs, tensors, op_name)
+        attrs, unknown_lengths = _static_inputs(opdef, static, tensors, attrs, all_attrs, graph)
+    if unknown_lengths:
+        out_avals = _unknown_rank_outputs(opdef, input_lengths, attrs, tensors, op_name,
+                                          unknown_lengths)
+    else:
+        out_avals = infer_outputs(opdef, input_lengths, attrs, tensors, op_name)
     if static:
         tensors = tensors + [t for _, t in static]
     op = graph_mod.Operation(graph, opdef, op_name, tensors, input_lengths, all_attrs,
@@ -610,12 +683,15 @@ def _static_inputs(opdef, static, tensors, attrs, all_attrs, graph):
 
     Rewrites `static` to the tensors in `graph` and `all_attrs` to what the op
     records; returns the attrs shapes are inferred with: each unknown entry
-    (TF's `constant_value_as_shape` reads the known ones) a fresh symbolic dim.
+    (TF's `constant_value_as_shape` reads the known ones) a fresh symbolic dim;
+    and the names of the attrs whose length is unknown too (`tf.shape(x)` of
+    an x of unknown rank), which give outputs of unknown rank.
     """
     from tfgrad_jax.framework.constant_folding import partial_value
     infer_attrs = dict(attrs)
     scope = graph_mod.symbolic_scope(graph)
     positions = []
+    unknown_lengths = []
     for i, (name, t) in enumerate(static):
         if not (t.dtype.is_integer or t.dtype.is_floating):
             raise TypeError(f"Argument `{name}` of {opdef.type} must be a number tensor, got "
@@ -623,20 +699,42 @@ def _static_inputs(opdef, static, tensors, attrs, all_attrs, graph):
         if t.graph is not graph:
             t = graph.capture(t)
         entries = partial_value(t)
-        if entries is None:
-            if t.shape.rank is None or None in t.shape.as_list() or t.shape.rank > 1:
-                raise ValueError(f"Argument `{name}` of {opdef.type} must have a known "
-                                 f"length when the graph is built, got shape {t.shape}.")
-            entries = [None] * (t.shape.num_elements())
-        elif not isinstance(entries, list):
-            entries = [entries]
-        infer_attrs[name] = opdef.static_attrs[name](
-            [graph_mod.fresh_symbolic_dim(scope) if d is None else int(d) for d in entries])
+        if entries is None and t.shape.rank is not None and t.shape.rank > 1:
+            raise ValueError(f"Argument `{name}` of {opdef.type} must be a vector, got shape "
+                             f"{t.shape}.")
+        if entries is None and not t.shape.is_fully_defined():
+            unknown_lengths.append(name)
+        else:
+            if entries is None:
+                entries = [None] * (t.shape.num_elements())
+            elif not isinstance(entries, list):
+                entries = [entries]
+            infer_attrs[name] = opdef.static_attrs[name](
+                [graph_mod.fresh_symbolic_dim(scope) if d is None else int(d) for d in entries])
         static[i] = (name, t)
         del all_attrs[name]
         positions.append((name, len(tensors) + i))
     all_attrs[_STATIC_INPUTS] = tuple(positions)
-    return infer_attrs
+    return infer_attrs, unknown_lengths
+
+
+# Values tried for a shape-like argument of unknown length, to learn an op's
+# outputs and their dtypes (their ranks stay unknown).
+_LENGTH_PROBES = ((), (-1,), (1,), (1, 1))
+
+
+def _unknown_rank_outputs(opdef, input_lengths, attrs, tensors, op_name, names):
+    """Outputs of unknown rank, for an op whose shape argument has unknown length."""
+    for probe in _LENGTH_PROBES:
+        probe_attrs = dict(attrs)
+        probe_attrs.update({name: opdef.static_attrs[name](list(probe)) for name in names})
+        try:
+            out = infer_outputs(opdef, input_lengths, probe_attrs, tensors, op_name)
+        except ValueError:
+            continue
+        return jax.tree.map(lambda a: graph_mod.UnknownRankAval(a.dtype), out)
+    raise ValueError(f"Argument `{names[0]}` of {opdef.type} must have a known length when "
+                     "the graph is built.")
 
 
 def _apply_eager(opdef, flat, input_lengths, args, attrs):

@@ -58,10 +58,15 @@ class _KeepInputs(dict):
             super().__setitem__(key, value)
 
 
+# Ops whose values are their input's static shape (known inside a segment).
+_SHAPE_READERS = frozenset(["Shape", "ShapeN", "Size", "Rank"])
+
+
 def _plan_segments(ops, known, outputs):
     """[(jitted segment or None, its input ids, its output ids, data-dependent ops)].
 
-    Pure ops computed from constants alone are copied into each segment that
+    Pure ops computed from constants and from the shapes of tensors alone
+    (`tf.shape(x)` and arithmetic on it) are copied into each segment that
     reads them rather than passed between segments: inside a segment they
     fold while it is traced, so a shape built from them stays static.
     """
@@ -70,12 +75,16 @@ def _plan_segments(ops, known, outputs):
     for op in ops:
         if (op._id not in host and not op._opdef.is_stateful and not op._opdef.graph_attrs
                 and not op._control_inputs
-                and all(id(t) not in known and t.op._id in const for t in op._inputs)):
+                and (op.type in _SHAPE_READERS or all(
+                    id(t) not in known and t.op._id in const for t in op._inputs))):
             const.add(op._id)
     const_tensors = {id(t): t for op in ops if op._id in const for t in op._outputs}
     ready, stage_of = {}, {}  # tensor id -> stage it is available in; op id -> stage
     for op in ops:
-        if op._id in const:
+        if op._id in const:  # (available where the tensors whose shapes it reads are)
+            stage = max([ready.get(id(t), 0) for t in op._inputs] + [0])
+            for t in op._outputs:
+                ready[id(t)] = stage
             continue
         stage = max([ready.get(id(t), 0) for t in op._inputs]
                     + [stage_of.get(c._id, 0) + (1 if c._id in host else 0)
@@ -106,7 +115,8 @@ def _plan_segments(ops, known, outputs):
             t = wanted.pop()
             if t.op._id not in copied:
                 copied.add(t.op._id)
-                wanted.extend(t.op._inputs)
+                if t.op.type not in _SHAPE_READERS:  # (whose inputs come in as they are)
+                    wanted.extend(t.op._inputs)
         seg = [op for op in ops if op._id in copied or (
             stage_of.get(op._id) == k and op._id not in host)]
         made = {id(t) for op in seg for t in op._outputs if id(t) not in known}

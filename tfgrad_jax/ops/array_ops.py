@@ -322,6 +322,11 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
     """Permutes dimensions (reverses them when `perm` is None), as `tf.transpose`."""
     x = convert_to_tensor(a)
     rank = x.shape.rank
+    if rank is None:  # unknown rank: `perm` is checked when the graph runs
+        if perm is not None:
+            perm = tuple(int(p) for p in np.asarray(static_value(perm, "perm")).reshape(-1))
+        out = apply_op(TRANSPOSE, [x], {"perm": perm}, name=name)
+        return _conj(out) if conjugate and x.dtype.is_complex else out
     if perm is None:
         perm = tuple(np.arange(rank)[::-1])
     perm = tuple(int(p) for p in np.asarray(static_value(perm, "perm")).reshape(-1))
@@ -343,10 +348,12 @@ def transpose(a, perm=None, conjugate=False, name="transpose"):
             "Transpose", f"`perm` must be a permutation of the {rank} dimensions of `a` for "
             f"'Transpose', got {list(perm)}.", eager_text)
     out = apply_op(TRANSPOSE, [x], {"perm": perm}, name=name)
-    if conjugate and x.dtype.is_complex:
-        from tfgrad_jax.ops.math_ops import conj
-        out = conj(out)
-    return out
+    return _conj(out) if conjugate and x.dtype.is_complex else out
+
+
+def _conj(x):
+    from tfgrad_jax.ops.math_ops import conj  # math_ops imports this module
+    return conj(x)
 
 
 EXPAND_DIMS = def_op("ExpandDims", lambda x, *, axis: jnp.expand_dims(x, axis), "input")
@@ -358,7 +365,7 @@ def expand_dims(input, axis, name=None):  # noqa: A002
     x = convert_to_tensor(input)
     axis = int(static_value(axis, "axis"))
     rank = x.shape.rank
-    if not -rank - 1 <= axis <= rank:
+    if rank is not None and not -rank - 1 <= axis <= rank:
         raise argument_error(
             "ExpandDims", f"`axis` {axis} is out of range for a tensor of rank {rank} "
             f"(allowed: [{-rank - 1}, {rank}]).",
@@ -373,6 +380,10 @@ SQUEEZE = def_op("Squeeze", lambda x, *, axis: jnp.squeeze(x, axis), "input")
 def squeeze(input, axis=None, name=None):  # noqa: A002
     """Removes length-1 dimensions (those in `axis`, or all), as `tf.squeeze`."""
     x = convert_to_tensor(input)
+    if x.shape.rank is None:  # unknown rank: which dims go is decided when the graph runs
+        axes = None if axis is None else tuple(
+            int(a) for a in np.asarray(static_value(axis, "axis")).reshape(-1))
+        return apply_op(SQUEEZE, [x], {"axis": axes}, name=name or "Squeeze")
     dims = x.shape.as_list()
     if axis is None:
         axes = tuple(i for i, d in enumerate(dims) if d == 1)
@@ -420,7 +431,7 @@ def concat(values, axis, name="concat"):
     if len(values) == 1:
         return identity(values[0], name=name)
     axis = int(static_value(axis, "axis"))
-    ranks = {convert_to_tensor(v).shape.rank for v in values if isinstance(v, Tensor)}
+    ranks = {convert_to_tensor(v).shape.rank for v in values if isinstance(v, Tensor)} - {None}
     if len(ranks) == 1:
         rank = ranks.pop()
         if not -rank <= axis < rank:
@@ -437,9 +448,9 @@ def stack(values, axis=0, name="stack"):
     if not isinstance(values, (list, tuple)) or not values:
         raise ValueError("`values` must be a non-empty list of tensors.")
     first = convert_to_tensor(values[0])
-    rank = first.shape.rank + 1
+    rank = None if first.shape.rank is None else first.shape.rank + 1
     axis = int(axis)
-    if not -rank <= axis < rank:
+    if rank is not None and not -rank <= axis < rank:
         raise ValueError(f"Argument `axis` = {axis} not in range [{-rank}, {rank})")
     return apply_op(PACK, [list(values)], {"axis": axis}, name=name)
 
@@ -845,14 +856,20 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     axis = int(batch_dims) if axis is None else int(static_value(axis, "axis"))
     axis_arg = axis
     batch_dims = int(batch_dims)
+    for value, arg, rank in ((batch_dims, "batch_dims", i.shape.rank),
+                             (axis, "axis", p.shape.rank)):
+        if value < 0 and rank is None:
+            raise ValueError(f"A negative `{arg}` ({value}) of tf.gather needs the rank of "
+                             f"`{'indices' if arg == 'batch_dims' else 'params'}`, unknown "
+                             "when the graph is built.")
     if batch_dims < 0:
         batch_dims += i.shape.rank
     if axis < 0:
         axis += p.shape.rank
-    if not 0 <= axis < p.shape.rank:
+    if p.shape.rank is not None and not 0 <= axis < p.shape.rank:
         raise ValueError(f"Shape must be at least rank {axis + 1} but is rank {p.shape.rank} "
                          f"for 'GatherV2' (argument `axis`).")
-    if not 0 <= batch_dims <= min(axis, i.shape.rank):
+    if not 0 <= batch_dims <= min(axis, batch_dims if i.shape.rank is None else i.shape.rank):
         raise ValueError(f"batch_dims ({batch_dims}) must be in [0, min(axis = {axis}, rank of "
                          f"indices = {i.shape.rank})] for 'GatherV2' (argument `batch_dims`).")
     return apply_op(GATHER, [p, i], {"axis": axis, "batch_dims": batch_dims,
@@ -1064,7 +1081,7 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                              "`depth`).")
         axis = -1 if axis is None else int(axis)
         rank = i.shape.rank
-        if not -1 <= axis <= rank:
+        if not -1 <= axis <= (axis if rank is None else rank):
             raise ValueError(f"Expected axis to be -1 or between [0, {rank}).  But received: "
                              f"{axis} (OneHot, argument `axis`).")
         return apply_op(ONE_HOT, [i, on_value, off_value], {"depth": depth, "axis": axis},
@@ -1156,13 +1173,13 @@ def tile(input, multiples, name=None):  # noqa: A002
     x = convert_to_tensor(input, name="input")
     m = static_or_tensor(multiples, "multiples")
     if isinstance(m, Tensor):  # known when the graph runs (`_shape_arg`)
-        if m.shape.as_list() != [x.shape.rank]:
+        if x.shape.rank is not None and m.shape.as_list() != [x.shape.rank]:
             raise ValueError(f"Expected multiples argument to be a vector of length "
                              f"{x.shape.rank} but got shape {m.shape} for 'Tile' (argument "
                              "`multiples`).")
         return apply_op(TILE, [x], {"multiples": m}, name=name or "Tile")
     m = tuple(int(v) for v in np.asarray(m).reshape(-1))
-    if len(m) != x.shape.rank:
+    if x.shape.rank is not None and len(m) != x.shape.rank:
         raise ValueError(f"Expected multiples argument to be a vector of length {x.shape.rank} "
                          f"but got length {len(m)} for 'Tile' (argument `multiples`).")
     if any(v < 0 for v in m):
@@ -1295,9 +1312,18 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
         ndims = m.shape.rank
         if ndims == 0:
             raise ValueError("mask cannot be scalar.")
+        if ndims is None:  # TF's text
+            raise ValueError("Number of mask dimensions must be specified, even if some "
+                             "dimensions are None.  E.g. shape=[None] is ok, but shape=None "
+                             "is not.")
         if m.dtype != dtypes.bool:
             raise TypeError(f"`mask` must be a bool tensor, got {m.dtype.name}.")
         axis = 0 if axis is None else int(static_value(axis, "axis"))
+        if x.shape.rank is None:
+            if axis < 0:
+                raise ValueError(f"`axis` = {axis} of tf.boolean_mask must be >= 0 when the "
+                                 "rank of `tensor` is unknown.")
+            return _mask_by_run_time_shape(x, m, axis, ndims)
         axis %= max(x.shape.rank, 1)
         dims = x.shape.as_list()
         if not TensorShape(dims[axis:axis + ndims]).is_compatible_with(m.shape) or (
@@ -1309,9 +1335,7 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
             masked = dims[axis:axis + ndims]
             rest = dims[:axis] + dims[axis + ndims:]
             if None in rest:
-                raise ValueError("tf.boolean_mask with a mask computed at run time needs the "
-                                 "dims of `tensor` outside the mask known when the graph is "
-                                 f"built; got shape {x.shape}.")
+                return _mask_by_run_time_shape(x, m, axis, ndims)
             size = int(np.prod(masked)) if None not in masked else -1
             x = reshape(x, dims[:axis] + [size] + dims[axis + ndims:])
             indices = squeeze(where(reshape(m, [-1])), axis=[1])
@@ -1323,6 +1347,15 @@ def boolean_mask(tensor, mask, axis=None, name="boolean_mask"):
         if target.count(-1) <= 1:
             x = reshape(x, target)
         return gather(x, np.flatnonzero(value.reshape(-1)).astype(np.int64), axis=axis)
+
+
+def _mask_by_run_time_shape(x, m, axis, ndims):
+    """boolean_mask's Reshape with the shape of `tensor` read when the graph runs (its
+    dims outside the mask are not all known when the graph is built)."""
+    dims = shape(x, out_type=dtypes.int64)
+    x = reshape(x, concat([dims[:axis], [-1], dims[axis + ndims:]], 0))
+    indices = squeeze(where(reshape(m, [-1])), axis=[1])
+    return gather(x, indices, axis=axis)
 
 
 def _dynamic_partition_lowering(data, partitions, *, num_partitions):

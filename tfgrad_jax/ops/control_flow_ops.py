@@ -146,13 +146,20 @@ def _check_branch_outputs(results, names):
                                        f"{a} and {b} have different types")
     for i, leaves in enumerate(zip(*[[t for t in nest.flatten(r) if t is not None]
                                      for r in results])):
-        shapes = [tuple(t._aval.shape) for t in leaves]
+        shapes = [_aval_shape(t) for t in leaves]
         if any(s != shapes[0] for s in shapes[1:]):
             raise ValueError(
                 f"The branches return output {i} with shapes "
                 f"{', '.join(str(t.shape) for t in leaves)}. TF allows this (the output then "
                 "has an unknown shape), but tfgrad_jax compiles a conditional with XLA, which "
                 "needs the same shape from every branch; pad or reshape the branch results.")
+
+
+def _aval_shape(t):
+    """The shape a tensor has in the compiled program (None: unknown rank, known when the
+    graph runs; symbolic dims compare equal only to themselves)."""
+    shape = t._aval.shape
+    return None if shape is None else tuple(shape)
 
 
 def _branch_op(opdefs, selector, fns, names, scope, attrs_of):
@@ -662,7 +669,7 @@ def _check_loop_vars(entry, after, invariants):
                              f"has shape {new.shape} after one iteration. To allow the shape "
                              "to vary across iterations, use the `shape_invariants` argument "
                              "of tf.while_loop to specify a less-specific shape.")
-        if tuple(new._aval.shape) != tuple(t._aval.shape):
+        if _aval_shape(new) != _aval_shape(t):
             raise ValueError(
                 f"Loop variable {name} enters the loop with shape {t.shape} and has shape "
                 f"{new.shape} after one iteration. TF allows this under its shape invariant "

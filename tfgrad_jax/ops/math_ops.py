@@ -808,7 +808,8 @@ def _reduction_axes(x, axis, op_type):
                 op_type, f"Invalid reduction dimension {a} for input with {rank} dimensions "
                 f"for '{op_type}' (argument `axis`).",
                 f"Invalid reduction dimension ({a} for input with {rank} dimension(s)")
-        out.append(a % rank if rank else 0)
+        # An unknown rank keeps the axis as given (the lowering sees the real rank).
+        out.append(a if rank is None else a % rank if rank else 0)
     return tuple(sorted(set(out)))
 
 
@@ -1098,6 +1099,8 @@ def _axis(x, axis, op_type, arg="axis"):
         raise ValueError(f"Argument `{arg}` of {op_type} must be a scalar, got {axis!r}.")
     axis = int(axis)
     rank = x.shape.rank
+    if rank is None:  # unknown rank: the lowering counts a negative axis from the end
+        return axis
     if not -rank <= axis < rank:
         raise ValueError(f"Dimension ({axis}) must be in the range [{-rank}, {rank}), where "
                          f"{rank} is the number of dimensions in the input, for '{op_type}' "

@@ -242,6 +242,11 @@ SOFTMAX_XENT = def_op("SoftmaxCrossEntropyWithLogits", _softmax_xent_lowering,
 
 def _move_axis_last(x, axis):
     rank = x.shape.rank
+    if rank is None:
+        if axis == -1:
+            return x, None
+        raise ValueError(f"`axis` = {axis} needs the rank of its tensor when the graph is "
+                         "built (only the last axis, -1, works with an unknown rank).")
     axis %= rank
     if axis == rank - 1:
         return x, None

@@ -16,7 +16,6 @@
 * The session configuration protos (`ConfigProto`, ...), accepted and ignored.
 """
 
-import jax
 import numpy as np
 
 from tfgrad_jax.framework import dtypes
@@ -201,29 +200,21 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
 
 
 def _feedable_aval(graph, dtype, shape):
-    """The abstract value of a tensor fed at `Session.run`: None dimensions become JAX
-    symbolic dimensions of the graph's scope (a run compiles per fed shape)."""
-    return jax.ShapeDtypeStruct(graph_mod.symbolic_shape(graph, shape), dtype.as_numpy_dtype)
-
-
-def _known_rank(shape, what):
-    if shape is None:
-        raise ValueError(f"{what}(shape=None): tfgrad_jax needs the rank of a {what} "
-                         "(None dimensions are fine), because XLA compiles static ranks.")
-    return TensorShape(shape)
+    """The abstract value of a tensor fed at `Session.run` (a run compiles per fed shape)."""
+    return graph_mod.feedable_aval(graph, shape, dtype.as_numpy_dtype)
 
 
 def placeholder(dtype, shape=None, name=None):
     """A tensor to be fed at `Session.run`, as `tf.compat.v1.placeholder`.
 
-    None dimensions are allowed (a run compiles per fed shape). The rank must
-    be known: XLA compiles static ranks, so `shape=None` raises ValueError.
+    None dimensions and an unknown rank (`shape=None`) are allowed, as TF: the
+    graph records what it knows, and a run compiles per fed shape.
     """
     graph = graph_mod.current_graph_or_none()
     if graph is None:
         raise RuntimeError("tf.placeholder() is not compatible with eager execution.")
     dtype = dtypes.as_dtype(dtype)
-    shape = _known_rank(shape, "placeholder")
+    shape = TensorShape(shape)
     return make_placeholder(graph, dtype, _feedable_aval(graph, dtype, shape),
                             name or "Placeholder", shape)
 
@@ -244,10 +235,9 @@ def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argu
 
     The output has the (possibly less specific) static `shape`, which must be
     compatible with `input`'s (ValueError, as TF). Gradients pass through to
-    `input`, as TF's. Differs from TF: the rank must be known (`shape=None`
-    raises ValueError), as for `placeholder`. Eagerly it returns `input`.
+    `input`, as TF's; `shape=None` leaves the rank unknown. Eagerly it returns `input`.
     """
-    shape = _known_rank(shape, "placeholder_with_default")
+    shape = TensorShape(shape)
     value = convert_to_tensor(input, name="input")
     if not shape.is_compatible_with(value.shape):
         raise ValueError(f"Shapes {value.shape} and {shape} are incompatible: "
