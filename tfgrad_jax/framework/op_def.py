@@ -33,6 +33,7 @@ to eval_shape.
 
 import contextlib
 import functools
+import threading
 
 import jax
 import numpy as np
@@ -111,7 +112,7 @@ class OpDef:
         # (An op reading a shape at lowering time, `_STATIC_INPUTS`, is keyed by its
         # value, which the per-signature cache does not see.)
         if not (self.value_attrs or self.is_stateful or self.graph_attrs
-                or _STATIC_INPUTS in attrs) and _staged(flat_inputs):
+                or _STATIC_INPUTS in attrs or _rules.jax_only) and _staged(flat_inputs):
             out = _replay(self, flat_inputs, input_lengths, attrs)
             if out is not None:
                 return out
@@ -121,6 +122,8 @@ class OpDef:
     def call_raw(self, flat_inputs, input_lengths, attrs):
         """Runs the lowering: an array for a single-output op, else a tuple."""
         args, attrs = self.lowering_args(flat_inputs, input_lengths, attrs)
+        if _rules.jax_only:  # (the cross-check's JAX side: no TF rule)
+            return self.lower(*args, **attrs)
         return self._fn(*args, **attrs)
 
     def lowering_args(self, flat_inputs, input_lengths, attrs):
@@ -171,6 +174,28 @@ def _read_static_inputs(opdef, flat_inputs, attrs, static):
                 "arithmetic, slicing and packing, not from the values of tensors.")
         attrs[name] = opdef.static_attrs[name](np.asarray(value).reshape(-1).tolist())
     return flat_inputs[:min(i for _, i in static)], attrs
+
+
+class _Rules(threading.local):
+    jax_only = False
+
+
+_rules = _Rules()
+
+
+@contextlib.contextmanager
+def jax_autodiff_rules():
+    """In the block, ops called on tracers are differentiated by JAX's own rules: the
+    TF rules ops declare (`vjp=`, where TF's gradient differs from JAX's: ties of
+    `maximum`, `abs` at 0) are left out. Used by `tfgrad_jax.check`; the graph
+    must not be being staged into a cached jaxpr meanwhile (`jax.jit` of a new
+    function is fine: the replay cache holds the TF rules)."""
+    saved = _rules.jax_only
+    _rules.jax_only = True
+    try:
+        yield
+    finally:
+        _rules.jax_only = saved
 
 
 def _with_vjp_rule(lower, rule):
