@@ -35,7 +35,8 @@ _SHARED_NAMESPACES = ("autograph", "config", "debugging", "dtypes", "errors", "k
 
 # Public names of our top level that TF's compat.v1 does not have: our extensions, and
 # names TF keeps in TF 2 only.
-_NOT_IN_V1 = frozenset(["list_ops", "OperatorNotAllowedInGraphError"])
+_NOT_IN_V1 = frozenset(["list_ops", "OperatorNotAllowedInGraphError", "install", "uninstall",
+                        "dropin", "run"])
 
 
 def _module(name):
