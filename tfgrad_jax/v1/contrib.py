@@ -239,5 +239,5 @@ class _Namespace(types.ModuleType):
 
 _opt = _Namespace("tf.contrib.opt", {"ScipyOptimizerInterface": ScipyOptimizerInterface},
                   "`tf.contrib.opt`: only ScipyOptimizerInterface.")
-contrib = _Namespace("tf.contrib", {"opt": _opt},
-                     "`tf.contrib` (removed in TF 2): only `tf.contrib.opt.ScipyOptimizerInterface`.")
+contrib = _Namespace("tf.contrib", {"opt": _opt}, "`tf.contrib` (removed in TF 2): only "
+                     "`tf.contrib.opt.ScipyOptimizerInterface`.")
