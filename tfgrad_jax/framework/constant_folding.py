@@ -68,6 +68,8 @@ def _evaluate_op(op, ins):
     unknown = [None] * len(op._outputs)
     if opdef.is_stateful or getattr(opdef, "data_dependent", False):
         return unknown  # a random op, a variable read, a size found at run time
+    if op.type == "PlaceholderWithDefault":
+        return unknown  # its default may be fed over (TF does not fold it either)
     if op.type in ("Shape", "Size", "Rank"):
         return [_shape_fact(op.type, op._inputs[0].shape, op._outputs[0].dtype)]
     if not ins:  # a placeholder (only a Const is known without inputs)

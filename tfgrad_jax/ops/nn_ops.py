@@ -934,8 +934,8 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
 
     TF's ops: x * scale, RandomUniform of `noise_shape` (default x's shape;
     None entries take x's dims), GreaterEqual(noise, rate), SelectV2. The
-    mask is seeded like every random op (see random_ops). The noise shape
-    must be known when the graph is built (ValueError otherwise).
+    mask is seeded like every random op (see random_ops). Dims of x unknown
+    when the graph is built are read from `tf.shape(x)` when it runs.
     """
     is_rate_number = isinstance(rate, numbers.Real)
     if is_rate_number and (rate < 0 or rate >= 1):
@@ -959,18 +959,21 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
             if rate.dtype != x.dtype:
                 rate = math_ops.cast(rate, x.dtype, name="rate")
             ret = math_ops.truediv(x, 1 - rate)
-        shape = x.shape.as_list()
-        if noise_shape is None and not x.shape.is_fully_defined():
-            raise ValueError(f"tf.nn.dropout needs the shape of `x` when the graph is built (XLA "
-                             f"draws a static number of values); got {x.shape}. Trace it "
-                             "with concrete shapes (no None dims in the input_signature).")
+        # Dims unknown when the graph is built (a [None, n] placeholder) come from
+        # tf.shape(x), which is concrete when the program is traced (as TF's "Shape").
         if noise_shape is None:
-            noise = shape
+            noise = (x.shape.as_list() if x.shape.is_fully_defined()
+                     else array_ops.shape(x, name="Shape"))
         else:
             noise = [int(d) if d is not None else None for d in (
                 noise_shape.as_list() if hasattr(noise_shape, "as_list") else
                 np.asarray(static_value(noise_shape, "noise_shape"), dtype=object).tolist())]
+            shape = x.shape.as_list() if x.shape.rank is not None else [None] * len(noise)
             noise = [shape[i] if d is None else d for i, d in enumerate(noise)]
+            if None in noise:
+                dynamic = array_ops.shape(x, name="Shape")
+                noise = array_ops.stack([dynamic[i] if d is None else np.int32(d)
+                                         for i, d in enumerate(noise)])
         random_tensor = random_ops.uniform(noise, seed=seed, dtype=x.dtype)
         keep_mask = random_tensor >= rate
         zero = convert_to_tensor(np.asarray(0, x.dtype.as_numpy_dtype), name="Const_1")

@@ -8,7 +8,7 @@ assembled from:
     out of `compat.v1` and our own extensions;
   * the `__all__` of each `tfgrad_jax.v1` module, which win over the TF-2
     names they share (the v1 spellings);
-  * sub-namespaces (`train`, `losses`, `nn`, `initializers`, and `math` and
+  * sub-namespaces (`train`, `losses`, `nn`, `layers`, `initializers`, and `math` and
     `linalg` with the TF-1 spellings) made as fresh module objects holding
     only their TF names, so that no implementation module (and none of its
     imports: `jax`, `np`, ...) shows through.
@@ -27,6 +27,7 @@ _SUB_NAMESPACES = {
     "train": ("train",),
     "losses": ("losses",),
     "nn": ("nn",),
+    "layers": ("layers",),
 }
 
 # Sub-namespaces of our TF-2 top level that compat.v1 shares as they are.
