@@ -66,3 +66,12 @@ for _stateful, _suffix, _cases in ((False, "Stateless", FULL), (True, "", ONE)):
         OpSpec(f"{_suffix}VectorizedMap", _vectorized_map(_stateful), _vectorized_map_ref,
                **_cases),
     ]
+
+
+# from_jax: a JAX function called as one op of the graph (tfgrad_jax.interop).
+def _jax_fn(x, y):
+    return jnp.sin(x) * y + jnp.cumsum(x, axis=-1)
+
+
+ROWS.append(OpSpec("JaxCall", lambda x, y: tf.from_jax(_jax_fn)(x, y), _jax_fn,
+                   shapes=[[(3,), (3,)], [(2, 2), (2, 2)]], dtypes=(F64, F32)))

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 rng = np.random.RandomState(3)
 LAYERS = [1, 16, 16, 1]
-INIT = [(rng.randn(m, n).astype(np.float32) * np.sqrt(1.0 / m), np.zeros(n, np.float32))
+INIT = [((rng.randn(m, n) * np.sqrt(1.0 / m)).astype(np.float32), np.zeros(n, np.float32))
         for m, n in zip(LAYERS[:-1], LAYERS[1:])]
 
 x = tf.placeholder(tf.float32, [None, 1], name="x")
@@ -41,7 +41,7 @@ probe = np.array([[0.1], [0.5], [0.8]], np.float32)
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
     derivs0 = sess.run([u(x), u_x, u_xx], {x: probe})
-    for _ in range(300):
+    for _ in range(150):
         sess.run(adam, feed)
     loss_adam = sess.run(loss, feed)
     lbfgs.minimize(sess, feed_dict=feed)

@@ -37,7 +37,8 @@ _SHARED_NAMESPACES = ("autograph", "config", "debugging", "dtypes", "errors", "k
 # Public names of our top level that TF's compat.v1 does not have: our extensions, and
 # names TF keeps in TF 2 only.
 _NOT_IN_V1 = frozenset(["list_ops", "OperatorNotAllowedInGraphError", "install", "uninstall",
-                        "dropin", "run"])
+                        "dropin", "run", "to_jax", "from_jax", "interop",
+                        "check"])
 
 
 def _module(name):
