@@ -104,3 +104,61 @@ def test_bad_input_gets_clear_errors():
                               grad_ys=np.ones(3, np.float32))
     with pytest.raises(ValueError, match="'nope' names no tensor"):
         check.check_gradients(lambda x: x * 2.0, np.float32(1.0), stop_gradients=["nope"])
+
+
+MODEL = '''
+import tensorflow as tf
+
+
+def loss(x, w):
+    return tf.reduce_sum(tf.nn.softplus(tf.matmul(x, w)))
+'''
+
+BAD = '''
+import tensorflow as tf
+
+
+@tf.RegisterGradient("TestCheckCliWrongTanh")
+def _wrong(op, grad):
+    return grad  # wrong: the gradient of tanh is grad * (1 - y * y)
+
+
+def bad(x):
+    with tf.compat.v1.get_default_graph().gradient_override_map(
+            {"Tanh": "TestCheckCliWrongTanh"}):
+        return tf.reduce_sum(tf.tanh(x))
+'''
+
+
+@pytest.fixture
+def scripts(tmp_path):
+    from tfgrad_jax import dropin
+    (tmp_path / "model.py").write_text(MODEL)
+    (tmp_path / "bad.py").write_text(BAD)
+    yield tmp_path
+    dropin.uninstall()
+
+
+def test_command_line_exit_status_and_report(scripts, capsys):
+    # python -m tfgrad_jax.check script.py:function --random/--args: 0 when TF's gradient
+    # matches the differences, 1 when not (usable in CI), 2 for bad usage.
+    assert check.main([f"{scripts / 'model.py'}:loss", "--random", "2,3", "3,1"]) == 0
+    assert "x  (2, 3)" in capsys.readouterr().out
+    assert check.main([f"{scripts / 'bad.py'}:bad", "--args", "[0.5, -1.0]"]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "registered gradient 'TestCheckCliWrongTanh'" in out
+    assert check.main([f"{scripts / 'model.py'}:nope"]) == 2
+    assert "defines no function 'nope'" in capsys.readouterr().err
+
+
+def test_inspect_function_shows_every_level():
+    def fn(x):
+        y = x * 2.0
+        return tf.gradients(tf.reduce_sum(tf.sin(y) * x), x, stop_gradients=[y])
+
+    seen = check.inspect_function(fn, np.ones(3, np.float32))
+    assert "SymbolicGradient" in seen.graph_text
+    assert "forward of gradients/SymbolicGradient:" in seen.graph_text
+    assert "sin" in str(seen.jaxpr)
+    assert seen.cost["flops"] > 0 and "HloModule" in seen.hlo_text
+    assert str(seen).startswith("== graph ==")

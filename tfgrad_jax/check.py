@@ -32,7 +32,8 @@ from tfgrad_jax.framework import op_def
 from tfgrad_jax.framework.tensor import EagerTensor, Tensor
 from tfgrad_jax.framework.tensor_spec import TensorSpec
 
-__all__ = ["check_gradients", "assert_gradients_close", "compute_gradient", "GradientReport"]
+__all__ = ["check_gradients", "assert_gradients_close", "compute_gradient", "GradientReport",
+           "inspect_function", "Inspection"]
 
 
 @dataclasses.dataclass
@@ -486,3 +487,153 @@ def _theoretical_jacobians(f, xs, y):
     eye = np.eye(y.size, dtype=y.dtype).reshape((y.size,) + y.shape)
     batched = jax.vmap(lambda s: lowered(*xs, s, *captures))(eye)
     return [np.asarray(g).reshape(y.size, a.size) for a, g in zip(xs, batched)]
+
+
+# ---------------------------------------------------------------------------
+# Inspection: the graph, the jaxpr, the optimised HLO and its cost, in one call.
+
+@dataclasses.dataclass
+class Inspection:
+    """What a traced function is at each level: `graph_text` (every op with its name,
+    type, attrs, output shapes and dtypes and inputs; sub-graphs such as a gradient's
+    forward pass below their op, stopped tensors as StopGradient ops), `jaxpr`,
+    `hlo_text` (after XLA's optimisation) and `cost` (XLA's estimate: "flops",
+    "bytes accessed")."""
+    graph_text: str
+    jaxpr: object
+    hlo_text: str
+    cost: dict
+
+    def __str__(self):
+        cost = ", ".join(f"{k} {v:g}" for k, v in self.cost.items())
+        return (f"== graph ==\n{self.graph_text}\n== jaxpr ==\n{self.jaxpr}\n"
+                f"== cost (XLA's estimate) ==\n{cost}\n== optimised HLO ==\n{self.hlo_text}")
+
+
+def _graph_text(graph, depth=0):
+    """`graph.as_text()` with the sub-graphs of its ops below them, indented."""
+    lines = []
+    pad = "    " * depth
+    for line in graph.as_text().splitlines():
+        lines.append(pad + line)
+    for op in graph.get_operations():
+        for attr in op._opdef.graph_attrs:
+            value = op._attrs.get(attr)
+            for sub in value if isinstance(value, (list, tuple)) else [value]:
+                if sub is not None:
+                    lines.append(f"{pad}  {attr} of {op.name}:")
+                    lines.append(_graph_text(sub, depth + 1))
+    return "\n".join(lines)
+
+
+def inspect_function(fn, *args):
+    """The graph, jaxpr, optimised HLO and cost of `fn` traced at `args`.
+
+    `fn`: a tf.function, a ConcreteFunction, or a Python function written with
+    our API (traced as a tf.function). For a gradient, trace a function that
+    calls `tf.gradients`. Not a TF function.
+    """
+    from tfgrad_jax.function import ConcreteFunction, Function, function
+    arrays = [np.asarray(a._value if isinstance(a, EagerTensor) else a) for a in args]
+    if isinstance(fn, ConcreteFunction):
+        concrete = fn
+    else:
+        fn = fn if isinstance(fn, Function) else function(fn)
+        concrete = fn.get_concrete_function(
+            *[TensorSpec(a.shape, dtypes.as_dtype(a.dtype)) for a in arrays])
+    compiled = concrete._program.lower(*concrete._abstract_inputs(arrays)).compile()
+    cost = compiled.cost_analysis()
+    cost = cost[0] if isinstance(cost, (list, tuple)) else (cost or {})
+    summary = {k: float(cost[k]) for k in ("flops", "bytes accessed", "transcendentals")
+               if k in cost}
+    return Inspection(_graph_text(concrete.graph), concrete.as_jaxpr(*arrays),
+                      compiled.as_text(), summary)
+
+
+# ---------------------------------------------------------------------------
+# The command line: python -m tfgrad_jax.check path/to/script.py:function --args ...
+
+_USAGE = """\
+usage: python -m tfgrad_jax.check SCRIPT.py:FUNCTION [--args VALUE ...] [--random SHAPE ...]
+                                  [--dtype float32|float64] [--seed N] [--stop NAME ...]
+                                  [--rtol R] [--atol A] [--delta D]
+
+Cross-checks the gradients of FUNCTION (written with `import tfgrad_jax as tf`, or
+`import tensorflow as tf`: the import is resolved to tfgrad_jax) at the given arguments:
+tf.gradients against JAX's derivative and finite differences. Arguments: --args takes
+Python literals ("[1.0, 2.0]", "0.5"); --random takes shapes ("2,3", "()") drawn from a
+normal distribution. Exit status: 0 when TF's gradients match the finite differences,
+1 when a tolerance is exceeded, 2 for bad usage."""
+
+
+def _parse_command_line(argv):
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m tfgrad_jax.check", usage=_USAGE,
+                                     add_help=True)
+    parser.add_argument("target")
+    parser.add_argument("--args", nargs="*", default=[])
+    parser.add_argument("--random", nargs="*", default=[])
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stop", nargs="*", default=[])
+    parser.add_argument("--rtol", type=float, default=1e-3)
+    parser.add_argument("--atol", type=float, default=1e-4)
+    parser.add_argument("--delta", type=float, default=1e-3)
+    return parser.parse_args(argv)
+
+
+def _load_function(target):
+    import os
+    import runpy
+    path, _, name = target.rpartition(":")
+    if not path or not name:
+        raise ValueError(f"expected SCRIPT.py:FUNCTION, got {target!r}")
+    if not os.path.exists(path):
+        raise ValueError(f"no such file: {path!r}")
+    from tfgrad_jax import dropin
+    dropin.install()
+    namespace = runpy.run_path(path, run_name="__tfgrad_jax_check__")
+    if name not in namespace or not callable(namespace[name]):
+        raise ValueError(f"{path} defines no function {name!r}")
+    return namespace[name]
+
+
+def _command_line_arguments(options):
+    import ast
+    dtype = np.dtype(options.dtype)
+    args = []
+    for text in options.args:
+        try:
+            args.append(np.asarray(ast.literal_eval(text), dtype))
+        except (ValueError, SyntaxError):
+            raise ValueError(f"--args: {text!r} is not a Python literal") from None
+    rng = np.random.default_rng(options.seed)
+    for text in options.random:
+        text = text.strip("()[] ")
+        shape = tuple(int(d) for d in text.split(",") if d.strip()) if text else ()
+        args.append(rng.standard_normal(shape).astype(dtype))
+    return args
+
+
+def main(argv=None):
+    """The command line (module docstring of `_USAGE`); returns the exit status."""
+    import sys
+    try:
+        options = _parse_command_line(sys.argv[1:] if argv is None else argv)
+    except SystemExit as e:  # argparse: --help (0) or bad usage (2)
+        return e.code if isinstance(e.code, int) else 2
+    try:
+        fn = _load_function(options.target)
+        args = _command_line_arguments(options)
+    except ValueError as e:
+        print(f"python -m tfgrad_jax.check: {e}", file=sys.stderr)
+        return 2
+    report = check_gradients(fn, *args, stop_gradients=options.stop or None,
+                             delta=options.delta, rtol=options.rtol, atol=options.atol)
+    print(report)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main())
