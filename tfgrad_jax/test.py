@@ -380,14 +380,19 @@ def _gpus():
     return list_physical_devices("GPU")
 
 
-def _gpu_platform_version():
+def _gpu_vendor():
+    """"cuda", "rocm" or "" from what JAX says of its first GPU (its plugin's platform
+    version, else the device kind)."""
     import jax
 
     try:
-        devices = jax.devices("gpu")
-    except RuntimeError:
+        device = jax.devices("gpu")[0]
+    except (RuntimeError, IndexError):
         return ""
-    return (getattr(devices[0].client, "platform_version", "") or "").lower() if devices else ""
+    text = f"{getattr(device.client, 'platform_version', '')} {device.device_kind}".lower()
+    if "rocm" in text or "amd" in text:
+        return "rocm"
+    return "cuda" if "cuda" in text or "nvidia" in text else ""
 
 
 def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
@@ -415,12 +420,12 @@ def is_gpu_available(cuda_only=False, min_cuda_compute_capability=None):
 
 def is_built_with_cuda():
     """Whether JAX has a CUDA GPU (TF: whether TF was built with CUDA)."""
-    return "cuda" in _gpu_platform_version()
+    return _gpu_vendor() == "cuda"
 
 
 def is_built_with_rocm():
     """Whether JAX has a ROCm GPU (TF: whether TF was built with ROCm)."""
-    return "rocm" in _gpu_platform_version()
+    return _gpu_vendor() == "rocm"
 
 
 def is_built_with_gpu_support():

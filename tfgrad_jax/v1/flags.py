@@ -149,6 +149,24 @@ def _parse_int(text):
     return int(text, base)
 
 
+def _range_text(kind, lower_bound, upper_bound):
+    """absl's words for a bounded flag's values ("a non-negative integer", ...)."""
+    article = "an" if kind == "integer" else "a"
+    if lower_bound is not None and upper_bound is not None:
+        return f"{article} {kind} in the range [{lower_bound}, {upper_bound}]"
+    if lower_bound is not None:
+        if lower_bound == 0:
+            return f"a non-negative {kind}"
+        if lower_bound == 1 and kind == "integer":
+            return "a positive integer"
+        return f"{kind} >= {lower_bound}"
+    if upper_bound == 0:
+        return f"a non-positive {kind}"
+    if upper_bound == -1 and kind == "integer":
+        return "a negative integer"
+    return f"{kind} <= {upper_bound}"
+
+
 def _bounded(parse, kind, lower_bound, upper_bound):
     if lower_bound is None and upper_bound is None:
         return parse
@@ -157,9 +175,7 @@ def _bounded(parse, kind, lower_bound, upper_bound):
         value = parse(text)
         if ((lower_bound is not None and value < lower_bound)
                 or (upper_bound is not None and value > upper_bound)):
-            lo = "-inf" if lower_bound is None else lower_bound
-            hi = "+inf" if upper_bound is None else upper_bound
-            raise ValueError(f"{value} is not {kind} in the range [{lo}, {hi}]")
+            raise ValueError(f"{value} is not {_range_text(kind, lower_bound, upper_bound)}")
         return value
 
     return check
@@ -181,22 +197,22 @@ class FlagValues:
     """
 
     def __init__(self):
-        object.__setattr__(self, "_flags", {})
+        object.__setattr__(self, "_by_name", {})
         object.__setattr__(self, "_parsed", False)
         object.__setattr__(self, "_required", [])
 
     # -- declaring ---------------------------------------------------------------
     def _define(self, flag):
-        if flag.name in self._flags:
+        if flag.name in self._by_name:
             raise DuplicateFlagError(
                 f"The flag '{flag.name}' is defined twice. Description from first occurrence: "
-                f"{self._flags[flag.name].help}")
-        self._flags[flag.name] = flag
+                f"{self._by_name[flag.name].help}")
+        self._by_name[flag.name] = flag
         return flag
 
     # -- reading and writing values ---------------------------------------------
     def __getattr__(self, name):
-        flags = self.__dict__["_flags"]
+        flags = self.__dict__["_by_name"]
         if name not in flags:
             raise AttributeError(name)
         if not self.__dict__["_parsed"]:
@@ -204,38 +220,50 @@ class FlagValues:
         return flags[name].value
 
     def __setattr__(self, name, value):
-        if name not in self._flags:
+        if name not in self._by_name:
             raise UnrecognizedFlagError(name, value)
-        self._flags[name].value = value
+        self._by_name[name].value = value
+
+    def __delattr__(self, name):
+        # Notebooks delete their flags to run a cell of DEFINEs again (absl allows it).
+        if name not in self._by_name:
+            raise AttributeError(name)
+        del self._by_name[name]
+        if name in self._required:
+            self._required.remove(name)
+
+    def _flags(self):
+        """{name: Flag}, as absl's (notebooks use it with `__delattr__` to start over)."""
+        return self._by_name
 
     def __getitem__(self, name):
-        return self._flags[name]
+        return self._by_name[name]
 
     def __contains__(self, name):
-        return name in self._flags
+        return name in self._by_name
 
     def __iter__(self):
-        return iter(list(self._flags))
+        return iter(list(self._by_name))
 
     def __len__(self):
-        return len(self._flags)
+        return len(self._by_name)
 
     def __dir__(self):
-        return sorted(self._flags)
+        return sorted(self._by_name)
 
     def flag_values_dict(self):
         """{name: value} of every flag."""
-        return {name: flag.value for name, flag in self._flags.items()}
+        return {name: flag.value for name, flag in self._by_name.items()}
 
     def get_flag_value(self, name, default):
         """The value of flag `name`, or `default` if there is no such flag."""
-        return self._flags[name].value if name in self._flags else default
+        return self._by_name[name].value if name in self._by_name else default
 
     def set_default(self, name, value):
         """Changes a flag's default (and its value, unless the command line gave one)."""
-        if name not in self._flags:
+        if name not in self._by_name:
             raise UnrecognizedFlagError(name, value)
-        flag = self._flags[name]
+        flag = self._by_name[name]
         flag.default = flag._convert(value)
         if not flag.present:
             flag.value = flag.default
@@ -251,7 +279,7 @@ class FlagValues:
 
     def unparse_flags(self):
         """Every flag back to its default, and FLAGS unparsed."""
-        for flag in self._flags.values():
+        for flag in self._by_name.values():
             flag._reset()
         object.__setattr__(self, "_parsed", False)
 
@@ -283,9 +311,9 @@ class FlagValues:
                 continue
             name, has_value, value = arg[2:].partition("=") if arg.startswith("--") \
                 else arg[1:].partition("=")
-            flag = self._flags.get(name)
+            flag = self._by_name.get(name)
             if flag is None and not has_value and name.startswith("no"):
-                negated = self._flags.get(name[2:])
+                negated = self._by_name.get(name[2:])
                 if negated is not None and negated.boolean:
                     settings.append((negated, "false"))
                     continue
@@ -310,12 +338,12 @@ class FlagValues:
                 converted = new_values.get(flag.name, [])[:] + converted
             new_values[flag.name] = converted
         for name in self._required:
-            value = new_values.get(name, self._flags[name].value)
+            value = new_values.get(name, self._by_name[name].value)
             if value is None:
                 raise IllegalFlagValueError(
                     f"flag --{name}=None: Flag --{name} must have a value other than None.")
         for name, value in new_values.items():
-            flag = self._flags[name]
+            flag = self._by_name[name]
             flag.value = value
             flag.present += 1
         self.mark_as_parsed()
@@ -324,8 +352,8 @@ class FlagValues:
     def usage(self, program):
         """absl-style help text for `program`'s flags (as `--help` prints it)."""
         lines = [f"\n       USAGE: {program} [flags]", "flags:", ""]
-        for name in sorted(self._flags):
-            flag = self._flags[name]
+        for name in sorted(self._by_name):
+            flag = self._by_name[name]
             prefix = "--[no]" if flag.boolean else "--"
             lines.append(f"  {prefix}{name}: {flag.help}")
             default = flag.default
@@ -358,7 +386,7 @@ def DEFINE_string(name, default, help, flag_values=None, **kwargs):  # noqa: A00
 def DEFINE_integer(name, default, help, lower_bound=None, upper_bound=None,  # noqa: A002,N802
                    flag_values=None, **kwargs):
     """Declares an int flag (decimal, or hex with 0x), optionally bounded, as absl."""
-    parse = _bounded(_parse_int, "an integer", lower_bound, upper_bound)
+    parse = _bounded(_parse_int, "integer", lower_bound, upper_bound)
     return _required(_define(Flag(name, default, help, parse, "an integer"), flag_values),
                      kwargs, flag_values)
 
@@ -366,7 +394,7 @@ def DEFINE_integer(name, default, help, lower_bound=None, upper_bound=None,  # n
 def DEFINE_float(name, default, help, lower_bound=None, upper_bound=None,  # noqa: A002,N802
                  flag_values=None, **kwargs):
     """Declares a float flag, optionally bounded, as absl."""
-    parse = _bounded(float, "a number", lower_bound, upper_bound)
+    parse = _bounded(float, "number", lower_bound, upper_bound)
     return _required(_define(Flag(name, default, help, parse, "a number"), flag_values),
                      kwargs, flag_values)
 
