@@ -5,7 +5,7 @@ Expected behaviour was read off TensorFlow 2.21 (absl 2.x flags), as each test s
 """
 
 import os
-import subprocess
+import runpy
 import sys
 import textwrap
 import unittest
@@ -19,7 +19,6 @@ from tfgrad_jax.v1 import flags as flags_mod
 from tfgrad_jax.v1 import summary as summary_mod
 
 v1 = tf.compat.v1
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -417,15 +416,24 @@ if __name__ == "__main__":
 """
 
 
-def test_a_tf1_program_runs(tmp_path):
+def test_a_tf1_program_runs(tmp_path, monkeypatch, capsys, verbosity):
+    # The script run as __main__ with its command line (in this process: a subprocess would
+    # cost an import of JAX), on fresh FLAGS.
     script = tmp_path / "prog.py"
     script.write_text(textwrap.dedent(PROGRAM))
-    proc = subprocess.run([sys.executable, str(script), "--steps=3", "--verbose",
-                           str(tmp_path / "logs"), "extra"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={**os.environ, "PYTHONPATH": ROOT})
-    assert proc.returncode == 3, proc.stderr  # sys.exit(main(["prog.py", logdir, "extra"]))
-    lines = proc.stderr.splitlines()
+    fresh = v1.flags.FlagValues()
+    monkeypatch.setattr(flags_mod, "FLAGS", fresh)
+    monkeypatch.setattr(v1.flags, "FLAGS", fresh)
+    monkeypatch.setattr(summary_mod, "_noted", False)
+    monkeypatch.setattr(sys, "argv", [str(script), "--steps=3", "--verbose",
+                                      str(tmp_path / "logs"), "extra"])
+    try:
+        with pytest.raises(SystemExit) as info:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        v1.enable_eager_execution()
+    assert info.value.code == 3  # sys.exit(main([prog, logdir, "extra"]))
+    lines = capsys.readouterr().err.splitlines()
     assert lines.count("tfgrad_jax: tf.summary.* writes no summaries (no-op)") == 1
     assert [ln for ln in lines if ln.startswith("INFO:tensorflow:")] == [
         "INFO:tensorflow:step 0 loss 0.0", "INFO:tensorflow:step 1 loss 1.0",
