@@ -5,6 +5,7 @@ Expected behaviour was read off TensorFlow 2.21 (absl 2.x flags), as each test s
 """
 
 import os
+import random
 import runpy
 import sys
 import textwrap
@@ -15,10 +16,21 @@ import numpy as np
 import pytest
 
 import tfgrad_jax as tf
+from tfgrad_jax.framework import graph as graph_mod
+from tfgrad_jax.ops import random_ops
 from tfgrad_jax.v1 import flags as flags_mod
 from tfgrad_jax.v1 import summary as summary_mod
 
 v1 = tf.compat.v1
+
+
+@pytest.fixture(autouse=True)
+def _default_graph_kept():
+    # TestCase.setUp and the TF-1 program replace the global default graph: later test files
+    # get theirs back.
+    saved = graph_mod._state.default_graph
+    yield
+    graph_mod._state.default_graph = saved
 
 
 # ---------------------------------------------------------------------------------------
@@ -108,6 +120,8 @@ def test_flag_definition_errors():
         v1.flags.DEFINE_string("name", "x", "again", flag_values=fv)
     with pytest.raises(v1.flags.IllegalFlagValueError, match="flag --m=abc: invalid literal"):
         v1.flags.DEFINE_integer("m", "abc", "bad default", flag_values=fv)
+    with pytest.raises(ValueError, match="`name`"):
+        v1.flags.DEFINE_string("--dashed", "x", "bad name", flag_values=fv)
     v1.flags.DEFINE_integer("lim", 5, "bounded", lower_bound=0, upper_bound=10, flag_values=fv)
     with pytest.raises(v1.flags.IllegalFlagValueError,
                        match=r"11 is not an integer in the range \[0, 10\]"):
@@ -236,8 +250,15 @@ def test_summaries_are_fetchable_no_ops_said_once(tmp_path, monkeypatch, capsys)
 # tf.test
 
 def _run_tests(case):
-    result = unittest.TestResult()
-    unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+    """Runs a TestCase's tests; the random state its setUp seeds is put back after."""
+    state = (random.getstate(), np.random.get_state(), dict(vars(random_ops._global)))
+    try:
+        result = unittest.TestResult()
+        unittest.defaultTestLoader.loadTestsFromTestCase(case).run(result)
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])
+        vars(random_ops._global).update(state[2])
     return result
 
 

@@ -63,6 +63,9 @@ class Flag:
     boolean = False
 
     def __init__(self, name, default, help_string, parser, type_name):
+        if not isinstance(name, str) or not name or name.startswith("-") or "=" in name:
+            raise ValueError(f"Argument `name` must be a flag name (a non-empty string without "
+                             f"leading dashes or '='), got {name!r}")
         self.name = name
         self.help = help_string or "(no help available)"
         self.parser = parser
