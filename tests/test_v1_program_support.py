@@ -38,7 +38,7 @@ def _default_graph_kept():
 
 def _flag_values():
     fv = v1.flags.FlagValues()
-    v1.flags.DEFINE_string("name", "bob", "who", flag_values=fv)
+    v1.flags.DEFINE_string("name", "bob", "who", flag_values=fv, short_name="w")
     v1.flags.DEFINE_integer("n", 3, "count", flag_values=fv)
     v1.flags.DEFINE_float("lr", 0.1, "rate", flag_values=fv)
     v1.flags.DEFINE_boolean("fast", False, "go fast", flag_values=fv)
@@ -49,18 +49,21 @@ def _flag_values():
     return fv
 
 
-DEFAULTS = dict(name="bob", n=3, lr=0.1, fast=False, slow=True, ids=["a", "b"], mode="train",
-                k=None)
+# (`w` is the short name of `name`: absl lists the flag under both)
+DEFAULTS = dict(name="bob", w="bob", n=3, lr=0.1, fast=False, slow=True, ids=["a", "b"],
+                mode="train", k=None)
 
 # (command line after the program name, values that differ from DEFAULTS, remaining args);
 # each row is what TF 2.21's tf.compat.v1.flags.FLAGS(argv) gives.
 PARSE_CASES = [
     ([], {}, []),
     (["--name=al", "--n", "5", "--lr=2e-3", "--fast", "--noslow", "--ids=x,y", "--mode", "eval"],
-     dict(name="al", n=5, lr=0.002, fast=True, slow=False, ids=["x", "y"], mode="eval"), []),
-    (["--name=al", "pos1", "--n=7", "--", "--fast"], dict(name="al", n=7), ["pos1", "--fast"]),
+     dict(name="al", w="al", n=5, lr=0.002, fast=True, slow=False, ids=["x", "y"],
+          mode="eval"), []),
+    (["--name=al", "pos1", "--n=7", "--", "--fast"], dict(name="al", w="al", n=7),
+     ["pos1", "--fast"]),
     (["--fast=false", "--slow=t", "--ids="], dict(slow=True, ids=[]), []),
-    (["-n=4", "-fast", "--n=0x10"], dict(n=16, fast=True), []),
+    (["-n=4", "-fast", "--n=0x10", "-w", "al"], dict(n=16, fast=True, name="al", w="al"), []),
     (["--k=1", "--k", "2", "x"], dict(k=[1, 2]), ["x"]),
 ]
 

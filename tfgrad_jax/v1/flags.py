@@ -205,13 +205,15 @@ class FlagValues:
         object.__setattr__(self, "_required", [])
 
     # -- declaring ---------------------------------------------------------------
-    def _define(self, flag):
-        if flag.name in self._by_name:
-            raise DuplicateFlagError(
-                f"The flag '{flag.name}' is defined twice. Description from first occurrence: "
-                f"{self._by_name[flag.name].help}")
+    def _define(self, flag, short_name=None):
+        for name in (flag.name, short_name) if short_name else (flag.name,):
+            if name in self._by_name:
+                raise DuplicateFlagError(
+                    f"The flag '{name}' is defined twice. Description from first occurrence: "
+                    f"{self._by_name[name].help}")
         self._by_name[flag.name] = flag
-        return flag
+        if short_name:
+            self._by_name[short_name] = flag  # absl lists it under both names
 
     # -- reading and writing values ---------------------------------------------
     def __getattr__(self, name):
@@ -374,37 +376,44 @@ class FlagValues:
 FLAGS = FlagValues()
 
 
-def _define(flag, flag_values):
-    return (FLAGS if flag_values is None else flag_values)._define(flag)
+def _define(flag, flag_values, options):
+    """Registers `flag` (and its `short_name`, e.g. `-d`); `required=True` marks it required.
+
+    Other absl keywords (`module_name`, `allow_override`, ...) are accepted and ignored.
+    """
+    values = FLAGS if flag_values is None else flag_values
+    values._define(flag, options.get("short_name"))
+    if options.get("required"):
+        mark_flag_as_required(flag.name, values)
+    return flag
+
+
+_MULTI = "repeat this option to specify a list of values"
 
 
 def DEFINE_string(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a string flag, as absl's `DEFINE_string`; returns the Flag (absl: a
-    FlagHolder). Extra absl keywords (`module_name`, `required`, ...) are ignored,
-    except `required`."""
-    return _required(_define(Flag(name, default, help, str, "a string"), flag_values),
-                     kwargs, flag_values)
+    FlagHolder; both have `.value`). Keywords `short_name` and `required` as absl's."""
+    return _define(Flag(name, default, help, str, "a string"), flag_values, kwargs)
 
 
 def DEFINE_integer(name, default, help, lower_bound=None, upper_bound=None,  # noqa: A002,N802
                    flag_values=None, **kwargs):
     """Declares an int flag (decimal, or hex with 0x), optionally bounded, as absl."""
     parse = _bounded(_parse_int, "integer", lower_bound, upper_bound)
-    return _required(_define(Flag(name, default, help, parse, "an integer"), flag_values),
-                     kwargs, flag_values)
+    return _define(Flag(name, default, help, parse, "an integer"), flag_values, kwargs)
 
 
 def DEFINE_float(name, default, help, lower_bound=None, upper_bound=None,  # noqa: A002,N802
                  flag_values=None, **kwargs):
     """Declares a float flag, optionally bounded, as absl."""
     parse = _bounded(float, "number", lower_bound, upper_bound)
-    return _required(_define(Flag(name, default, help, parse, "a number"), flag_values),
-                     kwargs, flag_values)
+    return _define(Flag(name, default, help, parse, "a number"), flag_values, kwargs)
 
 
 def DEFINE_boolean(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a boolean flag (`--name`, `--noname`, `--name=false`), as absl."""
-    return _required(_define(BooleanFlag(name, default, help), flag_values), kwargs, flag_values)
+    return _define(BooleanFlag(name, default, help), flag_values, kwargs)
 
 
 DEFINE_bool = DEFINE_boolean  # absl's alias
@@ -412,42 +421,30 @@ DEFINE_bool = DEFINE_boolean  # absl's alias
 
 def DEFINE_list(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a comma-separated list flag (`--ids=a,b` gives ['a', 'b']), as absl."""
-    return _required(_define(Flag(name, default, help, _parse_list, "a comma separated list"),
-                             flag_values), kwargs, flag_values)
+    return _define(Flag(name, default, help, _parse_list, "a comma separated list"),
+                   flag_values, kwargs)
 
 
 def DEFINE_enum(name, default, enum_values, help, flag_values=None,  # noqa: A002,N802
                 case_sensitive=True, **kwargs):
     """Declares a flag whose value is one of `enum_values`, as absl."""
-    return _required(_define(EnumFlag(name, default, enum_values, help, case_sensitive),
-                             flag_values), kwargs, flag_values)
+    return _define(EnumFlag(name, default, enum_values, help, case_sensitive), flag_values,
+                   kwargs)
 
 
 def DEFINE_multi_string(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a repeatable string flag (`--x=a --x=b` gives ['a', 'b']), as absl."""
-    return _required(_define(MultiFlag(name, default, help, str, "repeat this option to "
-                                       "specify a list of values"), flag_values),
-                     kwargs, flag_values)
+    return _define(MultiFlag(name, default, help, str, _MULTI), flag_values, kwargs)
 
 
 def DEFINE_multi_integer(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a repeatable int flag, as absl."""
-    return _required(_define(MultiFlag(name, default, help, _parse_int, "repeat this option to "
-                                       "specify a list of values"), flag_values),
-                     kwargs, flag_values)
+    return _define(MultiFlag(name, default, help, _parse_int, _MULTI), flag_values, kwargs)
 
 
 def DEFINE_multi_float(name, default, help, flag_values=None, **kwargs):  # noqa: A002,N802
     """Declares a repeatable float flag, as absl."""
-    return _required(_define(MultiFlag(name, default, help, float, "repeat this option to "
-                                       "specify a list of values"), flag_values),
-                     kwargs, flag_values)
-
-
-def _required(flag, kwargs, flag_values):
-    if kwargs.get("required"):
-        mark_flag_as_required(flag.name, flag_values)
-    return flag
+    return _define(MultiFlag(name, default, help, float, _MULTI), flag_values, kwargs)
 
 
 def mark_flag_as_required(flag_name, flag_values=None):
