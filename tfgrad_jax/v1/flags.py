@@ -217,10 +217,10 @@ class FlagValues:
 
     # -- reading and writing values ---------------------------------------------
     def __getattr__(self, name):
-        flags = self.__dict__["_by_name"]
+        flags = self.__dict__.get("_by_name", {})  # (empty while copy/pickle rebuild it)
         if name not in flags:
             raise AttributeError(name)
-        if not self.__dict__["_parsed"]:
+        if not self.__dict__.get("_parsed"):
             self(sys.argv)
         return flags[name].value
 
@@ -357,10 +357,12 @@ class FlagValues:
     def usage(self, program):
         """absl-style help text for `program`'s flags (as `--help` prints it)."""
         lines = [f"\n       USAGE: {program} [flags]", "flags:", ""]
-        for name in sorted(self._by_name):
+        shorts = {flag.name: name for name, flag in self._by_name.items() if name != flag.name}
+        for name in sorted({flag.name for flag in self._by_name.values()}):
             flag = self._by_name[name]
             prefix = "--[no]" if flag.boolean else "--"
-            lines.append(f"  {prefix}{name}: {flag.help}")
+            short = f"-{shorts[name]},{prefix}" if name in shorts else prefix
+            lines.append(f"  {short}{name}: {flag.help}")
             default = flag.default
             if flag.boolean:
                 default = "true" if default else "false"
