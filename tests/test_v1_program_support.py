@@ -250,6 +250,54 @@ def test_summaries_are_fetchable_no_ops_said_once(tmp_path, monkeypatch, capsys)
 
 
 # ---------------------------------------------------------------------------------------
+# gfile
+
+def test_gfile_on_the_local_file_system(tmp_path):
+    # Each result and error class is TF 2.21's for the same calls.
+    g = v1.gfile
+    d = str(tmp_path)
+    sub = os.path.join(d, "a", "b")
+    g.MakeDirs(sub)
+    g.MakeDirs(sub)  # exists: nothing to do
+    g.MkDir(sub)  # exists: no error in TF 2.21
+    assert g.IsDirectory(sub) and g.Exists(sub) and not g.Exists(sub + "x")
+    f = os.path.join(sub, "f.txt")
+    with g.GFile(f, "w") as out:
+        out.write("hi\n")
+        out.write(b"there\n")
+    with g.GFile(f) as text, g.Open(f, "rb") as raw:
+        assert list(text) == ["hi\n", "there\n"] and raw.read() == b"hi\nthere\n"
+    with g.GFile(f, "a") as out:
+        out.write("!")
+    assert g.GFile(f).size() == g.Stat(f).length == 10 and g.Stat(sub).is_directory
+    assert sorted(g.ListDirectory(d)) == ["a"] and g.Glob(os.path.join(sub, "*.txt")) == [f]
+    g.Copy(f, os.path.join(sub, "g.txt"))
+    g.Rename(f, os.path.join(sub, "h.txt"))
+    assert [(os.path.relpath(p, d), sorted(fs)) for p, _, fs in g.Walk(d)] == [
+        (".", []), ("a", []), (os.path.join("a", "b"), ["g.txt", "h.txt"])]
+    assert [os.path.relpath(p, d) for p, _, _ in g.Walk(d, in_order=False)][-1] == "."
+    for call, error in [
+            (lambda: g.GFile(os.path.join(d, "nope")).read(), tf.errors.NotFoundError),
+            (lambda: g.ListDirectory(os.path.join(d, "nope")), tf.errors.NotFoundError),
+            (lambda: g.MkDir(os.path.join(d, "x", "y")), tf.errors.NotFoundError),
+            (lambda: g.Remove(os.path.join(d, "nope")), tf.errors.NotFoundError),
+            (lambda: g.DeleteRecursively(os.path.join(d, "nope")), tf.errors.NotFoundError),
+            (lambda: g.Remove(sub), tf.errors.FailedPreconditionError),
+            (lambda: g.Copy(os.path.join(sub, "g.txt"), os.path.join(sub, "h.txt")),
+             tf.errors.AlreadyExistsError),
+            (lambda: g.GFile(os.path.join(sub, "g.txt")).write("x"),
+             tf.errors.PermissionDeniedError),
+            (lambda: g.GFile(f, "q"), tf.errors.InvalidArgumentError),
+            (lambda: g.Exists("gs://bucket/x"), tf.errors.UnimplementedError)]:
+        with pytest.raises(error):
+            call()
+    g.Copy(os.path.join(sub, "g.txt"), os.path.join(sub, "h.txt"), overwrite=True)
+    g.Remove(os.path.join(sub, "h.txt"))
+    g.DeleteRecursively(os.path.join(d, "a"))
+    assert list(g.Walk(os.path.join(d, "a"))) == [] and not g.Exists(os.path.join(d, "a"))
+
+
+# ---------------------------------------------------------------------------------------
 # tf.test
 
 def _run_tests(case):
@@ -385,6 +433,26 @@ def test_gpu_questions_answer_from_jax():
 # TF 2.21's dir() of each sub-namespace (public names); ours must be among them.
 TF_NAMES = {
     "app": {"flags", "run"},
+    "flags": {"ArgumentParser", "ArgumentSerializer", "BaseListParser", "BooleanFlag",
+              "BooleanParser", "CantOpenFlagFileError", "CsvListSerializer", "DEFINE",
+              "DEFINE_alias", "DEFINE_bool", "DEFINE_boolean", "DEFINE_enum", "DEFINE_enum_class",
+              "DEFINE_flag", "DEFINE_float", "DEFINE_integer", "DEFINE_list", "DEFINE_multi",
+              "DEFINE_multi_enum", "DEFINE_multi_enum_class", "DEFINE_multi_float",
+              "DEFINE_multi_integer", "DEFINE_multi_string", "DEFINE_spaceseplist",
+              "DEFINE_string", "DuplicateFlagError", "EnumClassFlag", "EnumClassListSerializer",
+              "EnumClassParser", "EnumClassSerializer", "EnumFlag", "EnumParser", "Error", "FLAGS",
+              "Flag", "FlagHolder", "FlagNameConflictsWithMethodError", "FlagValues",
+              "FloatParser", "IllegalFlagValueError", "IntegerParser", "ListParser",
+              "ListSerializer", "MultiEnumClassFlag", "MultiFlag", "UnparsedFlagAccessError",
+              "UnrecognizedFlagError", "ValidationError", "WhitespaceSeparatedListParser",
+              "adopt_module_key_flags", "declare_key_flag", "disclaim_key_flags", "doc_to_help",
+              "flag_dict_to_args", "get_help_width", "mark_bool_flags_as_mutual_exclusive",
+              "mark_flag_as_required", "mark_flags_as_mutual_exclusive",
+              "mark_flags_as_required", "multi_flags_validator", "override_value",
+              "register_multi_flags_validator", "register_validator", "set_default",
+              "text_wrap", "tf_decorator", "validator"},
+    "gfile": {"Copy", "DeleteRecursively", "Exists", "FastGFile", "GFile", "Glob", "IsDirectory",
+              "ListDirectory", "MakeDirs", "MkDir", "Open", "Remove", "Rename", "Stat", "Walk"},
     "logging": {"DEBUG", "ERROR", "FATAL", "INFO", "TaskLevelStatusMessage", "WARN", "debug",
                 "error", "fatal", "flush", "get_verbosity", "info", "log", "log_every_n",
                 "log_first_n", "log_if", "set_verbosity", "vlog", "warn", "warning"},

@@ -9,7 +9,7 @@ assembled from:
   * the `__all__` of each `tfgrad_jax.v1` module, which win over the TF-2
     names they share (the v1 spellings);
   * sub-namespaces (`train`, `losses`, `nn`, `initializers`, `app`, `flags`,
-    `logging`, `summary`, `test`, and `math` and `linalg` with the TF-1
+    `gfile`, `logging`, `summary`, `test`, and `math` and `linalg` with the TF-1
     spellings) made as fresh module objects holding
     only their TF names, so that no implementation module (and none of its
     imports: `jax`, `np`, ...) shows through.
@@ -30,6 +30,7 @@ _SUB_NAMESPACES = {
     "nn": ("nn",),
     "app": ("app",),
     "flags": ("flags",),
+    "gfile": ("gfile",),
     "logging": ("tf_logging",),
     "summary": ("summary",),
     "test": ("testing",),
