@@ -249,6 +249,32 @@ def test_summaries_are_fetchable_no_ops_said_once(tmp_path, monkeypatch, capsys)
     assert capsys.readouterr().err.count("tf.summary.* writes no summaries (no-op)") == 1
 
 
+def test_tf2_summary_writes_where_tf_would_and_says_nothing_is_written(tmp_path):
+    # tf.summary.scalar: True with a default writer (and recording on), False without;
+    # ValueError with a writer but no step (TF's documented contract).
+    assert tf.summary.scalar("loss", 1.0, step=1) is False
+    assert not tf.summary.should_record_summaries()
+    logdir = tmp_path / "tb" / "run"
+    writer = tf.summary.create_file_writer(str(logdir))
+    assert logdir.is_dir() and not any(logdir.iterdir())
+    with writer.as_default():
+        assert tf.summary.scalar("loss", tf.constant(1.0), step=1) is True
+        assert tf.summary.should_record_summaries()
+        with pytest.raises(ValueError, match="`step`"):
+            tf.summary.histogram("h", [1.0, 2.0])
+        with tf.summary.record_if(False):
+            assert tf.summary.scalar("loss", 1.0, step=1) is False
+        with tf.summary.record_if(lambda: True):
+            assert tf.summary.text("t", "hi", step=1) is True
+    with writer.as_default(step=4):
+        assert tf.summary.experimental.get_step() == 4 and tf.summary.image("i", [[[[0.0]]]])
+    assert tf.summary.experimental.get_step() is None
+    with tf.summary.create_noop_writer().as_default():
+        assert tf.summary.scalar("loss", 1.0, step=1) is False
+    writer.flush()
+    writer.close()
+
+
 # ---------------------------------------------------------------------------------------
 # gfile
 
