@@ -444,6 +444,42 @@ def test_testcase_graph_mode_gives_each_test_a_fresh_graph_and_sessions():
     assert v_1 == v_2 == 2.0 and e1[0] == 2.0 and e1[1]["k"] == 2.0
 
 
+def test_compute_gradient_tf2_against_numpy():
+    # tf.test.compute_gradient: Jacobians shaped (y.size, x.size) per argument; TF 2.21 gives
+    # these very float32 numbers (numerical: central differences with step 1/1024).
+    x, y = np.float32([1.0, 2.0]), np.float32([3.0, 4.0])
+    theoretical, numerical = tf.test.compute_gradient(lambda a, b: a * b + tf.sin(a),
+                                                      [tf.constant(x), tf.constant(y)])
+    # d/da = b + cos(a), d/db = a, each on the diagonal (numpy's values)
+    for ours, expected in zip(theoretical, (np.diag(y + np.cos(x)), np.diag(x))):
+        np.testing.assert_allclose(ours, expected, rtol=1e-6)
+    np.testing.assert_array_equal(np.diag(theoretical[0]), np.float32([3.5403023, 3.5838532]))
+    np.testing.assert_array_equal(np.diag(numerical[0]), np.float32([3.5402832, 3.5839844]))
+    with pytest.raises(ValueError, match="`x` must be a list or tuple"):
+        tf.test.compute_gradient(tf.sin, tf.constant(x))
+    with pytest.raises(AssertionError, match="unsupported type int32 of argument 0"):
+        tf.test.compute_gradient(lambda a: tf.cast(a, tf.float32), [tf.constant([3, 4])])
+
+
+def test_compute_gradient_tf1_in_the_default_session():
+    # tf.compat.v1.test.compute_gradient: (x.size, y.size) Jacobians of graph tensors, one
+    # pair per x for a list of x; TF gives 2.000004 for d(a*a)/da at 1 with delta=1e-3.
+    with tf.Graph().as_default():
+        a = tf.constant([1.0, 2.0, 3.0])
+        c = tf.constant([5.0, 6.0])
+        with pytest.raises(ValueError, match="default session"):
+            v1.test.compute_gradient(a, [3], a * a, [3])
+        with v1.Session():
+            theoretical, numerical = v1.test.compute_gradient(a, [3], a * a, [3],
+                                                              x_init_value=np.ones(3))
+            np.testing.assert_array_equal(theoretical, 2 * np.eye(3))
+            np.testing.assert_array_equal(numerical, np.float32(2.000004) * np.eye(3))
+            pairs = v1.test.compute_gradient([a, c], [[3], [2]], tf.reduce_sum(a) * c, [2])
+            assert [p[0].shape for p in pairs] == [(3, 2), (2, 2)]
+            assert v1.test.compute_gradient_error([a, c], [[3], [2]],
+                                                  tf.reduce_sum(a) * c, [2]) < 1e-3
+
+
 def test_gpu_questions_answer_from_jax():
     has_gpu = any(d.platform in ("gpu", "cuda", "rocm") for d in jax.devices())
     assert tf.test.is_gpu_available() == has_gpu == tf.test.is_built_with_gpu_support()

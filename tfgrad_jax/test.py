@@ -33,15 +33,19 @@ import unittest
 import numpy as np
 
 from tfgrad_jax.device import list_physical_devices
+from tfgrad_jax.framework import dtypes
 from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework import nest
 from tfgrad_jax.framework.errors import OpError
+from tfgrad_jax.framework.op_def import convert_to_tensor
+from tfgrad_jax.function import function
+from tfgrad_jax.gradients import gradients
 from tfgrad_jax.framework.tensor import SymbolicTensor, is_tensor
 from tfgrad_jax.ops import random_ops
 from tfgrad_jax.v1 import flags
 from tfgrad_jax.v1.session import Session
 
-__all__ = ["TestCase", "main", "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support",
+__all__ = ["TestCase", "main", "compute_gradient", "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support",
            "is_built_with_rocm", "is_built_with_xla", "is_gpu_available"]
 
 _DEFAULT_SEED = 87654321  # TF's DEFAULT_GRAPH_SEED, used by TestCase.setUp
@@ -374,6 +378,73 @@ def main(argv=None):
     """
     args = flags.FLAGS(sys.argv if argv is None else argv, known_only=True)
     return unittest.main(module="__main__", argv=args)
+
+
+_REAL_FLOATS = ("float16", "bfloat16", "float32", "float64")
+
+
+def _check_gradient_dtype(dtype, index):
+    """Jacobians are computed for real floating point arguments only (TF also takes complex
+    ones; here those raise). AssertionError is the class TF raises for the others."""
+    if dtype.name.startswith("complex"):
+        raise NotImplementedError(f"compute_gradient: argument {index} is {dtype.name}; complex "
+                                  "arguments are not supported here")
+    if dtype.name not in _REAL_FLOATS:
+        raise AssertionError(f"Cannot compute gradient for unsupported type {dtype.name} of "
+                             f"argument {index}")
+
+
+def _one_hot_rows(shape, dtype):
+    """Yields, for each element of an array of `shape`, an array with a 1 there only."""
+    size = int(np.prod(shape, dtype=np.int64))
+    for j in range(size):
+        row = np.zeros(size, dtype=dtype)
+        row[j] = 1
+        yield row.reshape(shape)
+
+
+def compute_gradient(f, x, delta=None):
+    """Theoretical and numerical Jacobians of `f` at `x`, as TF-2's `tf.test.compute_gradient`.
+
+    `f` returns one tensor y; `x` is a list or tuple of its arguments
+    (ValueError otherwise, as TF). Returns `(theoretical, numerical)`, each a
+    tuple with one numpy array per argument, shaped (y.size, x_i.size).
+    Theoretical: `tf.gradients` of y against one-hot `grad_ys`, compiled once
+    as a tf.function and run once per element of y. Numerical: central
+    differences with step `delta` (default 1/1024, as TF: a step exact in
+    binary floating point). Arguments must be real floating point.
+    """
+    if not isinstance(x, (list, tuple)):
+        raise ValueError("`x` must be a list or tuple of values convertible to a Tensor "
+                         f"(arguments to `f`), not a {type(x)}")
+    delta = 1.0 / 1024 if delta is None else delta
+    xs = [convert_to_tensor(v) for v in x]
+    values = [np.asarray(v.numpy()) for v in xs]
+    for i, v in enumerate(xs):
+        _check_gradient_dtype(v.dtype, i)
+
+    forward = function(lambda *args: f(*args))
+    backward = function(lambda args, dy: gradients(forward(*args), list(args), grad_ys=dy,
+                                                   unconnected_gradients="zero"))
+    y = np.asarray(forward(*xs).numpy())
+    _check_gradient_dtype(dtypes.as_dtype(y.dtype), "y")
+    theoretical = [np.zeros((y.size, v.size), dtype=v.dtype) for v in values]
+    for j, dy in enumerate(_one_hot_rows(y.shape, y.dtype)):
+        for jacobian, grad in zip(theoretical, backward(xs, convert_to_tensor(dy))):
+            jacobian[j, :] = np.asarray(grad.numpy()).ravel()
+    numerical = []
+    for i, value in enumerate(values):
+        jacobian = np.zeros((y.size, value.size), dtype=value.dtype)
+        for k in range(value.size):
+            ends = []
+            for step in (delta, -delta):
+                moved = value.copy()
+                moved.flat[k] += step
+                args = xs[:i] + [convert_to_tensor(moved)] + xs[i + 1:]
+                ends.append(np.asarray(forward(*args).numpy()))
+            jacobian[:, k] = ((ends[0] - ends[1]) / (2 * delta)).ravel()
+        numerical.append(jacobian)
+    return tuple(theoretical), tuple(numerical)
 
 
 def _gpus():
