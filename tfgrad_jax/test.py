@@ -20,6 +20,7 @@ The assertions are TF's, with its defaults: `assertAllClose` (rtol = atol =
 `assertAllEqual`, `assertAllCloseAccordingToType` (looser for float32,
 float16 and bfloat16), `assertShapeEqual`, `assertRaisesOpError`, and a few
 more. `tf.test.main()` parses our flags and runs `unittest.main`.
+`compute_gradient` gives theoretical and numerical Jacobians, as TF-2's.
 `is_gpu_available()` and friends answer from the devices JAX sees.
 """
 
@@ -45,8 +46,9 @@ from tfgrad_jax.ops import random_ops
 from tfgrad_jax.v1 import flags
 from tfgrad_jax.v1.session import Session
 
-__all__ = ["TestCase", "main", "compute_gradient", "gpu_device_name", "is_built_with_cuda", "is_built_with_gpu_support",
-           "is_built_with_rocm", "is_built_with_xla", "is_gpu_available"]
+__all__ = ["TestCase", "main", "compute_gradient", "gpu_device_name", "is_built_with_cuda",
+           "is_built_with_gpu_support", "is_built_with_rocm", "is_built_with_xla",
+           "is_gpu_available"]
 
 _DEFAULT_SEED = 87654321  # TF's DEFAULT_GRAPH_SEED, used by TestCase.setUp
 
