@@ -47,6 +47,8 @@ from tfgrad_jax import linalg
 from tfgrad_jax import random
 from tfgrad_jax import strings
 from tfgrad_jax import keras
+from tfgrad_jax import summary
+from tfgrad_jax import test
 from tfgrad_jax.ops.linalg_ops import eye, norm, tensordot
 from tfgrad_jax.ops.math_ops import truncatediv
 from tfgrad_jax.ops.array_ops import (concat, expand_dims, fill, identity, ones, ones_like, range,

@@ -8,8 +8,9 @@ assembled from:
     out of `compat.v1` and our own extensions;
   * the `__all__` of each `tfgrad_jax.v1` module, which win over the TF-2
     names they share (the v1 spellings);
-  * sub-namespaces (`train`, `losses`, `nn`, `layers`, `initializers`, and `math` and
-    `linalg` with the TF-1 spellings) made as fresh module objects holding
+  * sub-namespaces (`train`, `losses`, `nn`, `layers`, `initializers`, `app`,
+    `flags`, `gfile`, `logging`, `summary`, `test`, and `math` and `linalg` with
+    the TF-1 spellings) made as fresh module objects holding
     only their TF names, so that no implementation module (and none of its
     imports: `jax`, `np`, ...) shows through.
 """
@@ -28,7 +29,17 @@ _SUB_NAMESPACES = {
     "losses": ("losses",),
     "nn": ("nn",),
     "layers": ("layers",),
+    "app": ("app",),
+    "flags": ("flags",),
+    "gfile": ("gfile",),
+    "logging": ("tf_logging",),
+    "summary": ("summary",),
+    "test": ("testing",),
 }
+
+# Names a sub-namespace shares with the top level (TF: compat.v1.Summary is
+# compat.v1.summary.Summary).
+_ALSO_AT_TOP_LEVEL = {"summary": ("Summary",)}
 
 # Sub-namespaces of our TF-2 top level that compat.v1 shares as they are.
 _SHARED_NAMESPACES = ("autograph", "config", "debugging", "dtypes", "errors", "keras", "nest",
@@ -72,12 +83,25 @@ def v1_names():
         names[name] = value
     for module_name in _TOP_LEVEL_MODULES:
         names.update(_exports(_module(module_name)))
+    made = {}  # implementation module -> the sub-namespace made from it alone
     for name, module_names in _SUB_NAMESPACES.items():
         members = {}
         for module_name in module_names:
             members.update(_exports(_module(module_name)))
         names[name] = _namespace(f"tfgrad_jax.compat.v1.{name}",
                                  f"`tf.compat.v1.{name}`.", members)
+        if len(module_names) == 1:
+            made[_module(module_names[0])] = names[name]
+        for shared in _ALSO_AT_TOP_LEVEL.get(name, ()):
+            names[shared] = members[shared]
+    # A member that is one of those modules is given as its namespace, so that no
+    # implementation module shows through (TF: compat.v1.app.flags is compat.v1.flags).
+    for name in _SUB_NAMESPACES:
+        namespace = names[name]
+        for member in namespace.__all__:
+            value = getattr(namespace, member)
+            if isinstance(value, types.ModuleType) and value in made:
+                setattr(namespace, member, made[value])
     # compat.v1.math and .linalg are TF-2's with the TF-1 spellings of the names they
     # share with the top level (`reduce_sum(reduction_indices=)`, `in_top_k(predictions,
     # targets, k)`, `norm(keep_dims=)`).
