@@ -14,7 +14,7 @@ argument x:
 Where the tf and jax columns differ, the report names the ops that cause it
 (`blame`): each op on the way whose gradient is not plain JAX autodiff has
 its TF pullback and JAX's compared at the values the check ran with.
-`compute_gradient(f, x)` mirrors `tf.test.compute_gradient`.
+`compute_gradient(f, x)` is `tf.test.compute_gradient`.
 """
 
 import dataclasses
@@ -432,61 +432,10 @@ def assert_gradients_close(fn, *args, **kwargs):
 
 
 def compute_gradient(f, x, delta=None):
-    """Theoretical and numerical Jacobians of `f` at `x`, as `tf.test.compute_gradient`.
-
-    `x` is a list of arrays; returns `(theoretical, numerical)`, two lists with a
-    2-D array of shape (y size, x size) per argument. The theoretical Jacobian
-    uses TF's rules (`tf.gradients` seeded with each one-hot `grad_ys`, in one
-    vectorised call); the numerical one central differences in the
-    arguments' dtype with step `delta` (default 1/1024), as TF computes it.
-    An integer argument raises TF's AssertionError.
-    """
-    xs = []
-    for i, a in enumerate(x):
-        value = np.asarray(a._value if isinstance(a, EagerTensor) else a)
-        if value.dtype.kind not in "f":
-            raise AssertionError(f"Cannot compute gradient for unsupported type "
-                                 f"{dtypes.as_dtype(value.dtype).name} of argument {i}")
-        xs.append(value)
-    delta = 1.0 / 1024 if delta is None else float(delta)
-    traced = _Traced(f, xs, None, None, "compute_gradient")
-    if len(traced.ys) != 1:
-        raise ValueError("compute_gradient: `f` must return one tensor.")
-    y = traced.y_values[0]
-    theoretical = _theoretical_jacobians(f, xs, y)
-    forward = traced.forward("stop")
-    numerical = []
-    for k, a in enumerate(xs):
-        n = a.size
-        steps = jnp.eye(n, dtype=a.dtype).reshape((n,) + a.shape) * jnp.asarray(delta, a.dtype)
-
-        def at(xk, k=k):
-            return forward(*xs[:k], xk, *xs[k + 1:])[0].reshape(-1)
-
-        values = jax.vmap(at)(jnp.concatenate([a[None] + steps, a[None] - steps]))
-        numerical.append(np.asarray((values[:n] - values[n:]) / (2 * delta)).T.astype(a.dtype))
-    return theoretical, numerical
-
-
-def _theoretical_jacobians(f, xs, y):
-    """The Jacobians by TF's rules: tf.gradients seeded with each one-hot, vmapped."""
-    from tfgrad_jax.gradients import gradients as tf_gradients
-    from tfgrad_jax.function import function
-
-    def seeded(*args):
-        inputs, seed = list(args[:-1]), args[-1]
-        out = f(*inputs)
-        return tf_gradients([out], inputs, grad_ys=[seed],
-                                          unconnected_gradients="zero")
-
-    specs = [TensorSpec(a.shape, dtypes.as_dtype(a.dtype)) for a in xs]
-    concrete = function(seeded).get_concrete_function(
-        *specs, TensorSpec(y.shape, dtypes.as_dtype(y.dtype)))
-    captures = concrete._capture_values()
-    lowered = concrete._lowered
-    eye = np.eye(y.size, dtype=y.dtype).reshape((y.size,) + y.shape)
-    batched = jax.vmap(lambda s: lowered(*xs, s, *captures))(eye)
-    return [np.asarray(g).reshape(y.size, a.size) for a, g in zip(xs, batched)]
+    """Theoretical and numerical Jacobians of `f` at `x`: `tf.test.compute_gradient`
+    (tfgrad_jax.test), here beside the checks that go further."""
+    from tfgrad_jax.test import compute_gradient as tf_compute_gradient
+    return tf_compute_gradient(f, x, delta)
 
 
 # ---------------------------------------------------------------------------
