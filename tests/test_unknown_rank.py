@@ -184,3 +184,25 @@ def test_boolean_mask_of_unknown_rank_tensor():
         got, grad = session.run((y, g), {x: value, m: mask})
     np.testing.assert_allclose(got, value[mask])
     np.testing.assert_allclose(grad, 2 * value * mask[:, None])
+
+
+def test_cond_branches_with_unknown_dims_of_different_origins():
+    # TF: tf.cond of two [None, 3] tensors (or [None, 3] and [2, 3]) records (None, 3) and
+    # runs. XLA needs equal shapes when it runs: a mismatch then is a clear ValueError.
+    graph = tf.Graph()
+    with graph.as_default():
+        x = v1.placeholder(tf.float32, [None, 3])
+        y = v1.placeholder(tf.float32, [None, 3])
+        p = v1.placeholder(tf.bool, [])
+        z = tf.cond(p, lambda: x * 2.0, lambda: y + 1.0)
+        w = tf.cond(p, lambda: x, lambda: tf.zeros([2, 3]))
+        gx, gy = tf.gradients(tf.reduce_sum(z), [x, y])
+    assert z.shape.as_list() == [None, 3] and w.shape.as_list() == [None, 3]
+    ones = np.ones((2, 3), np.float32)
+    with v1.Session(graph=graph) as session:
+        out = session.run([z, gx, gy], {x: ones, y: ones, p: False})
+        np.testing.assert_allclose(out[0], 2 * ones)
+        np.testing.assert_allclose(out[1], 0 * ones)
+        np.testing.assert_allclose(out[2], ones)
+        with pytest.raises(ValueError, match=r"output 0 with shapes \[2, 3\] and \[4, 3\]"):
+            session.run(z, {x: ones, y: np.ones((4, 3), np.float32), p: True})

@@ -62,8 +62,24 @@ def _if_lowering(cond, input, *, then_branch, else_branch):  # noqa: A002 - TF's
     then_fn, else_fn = lowering.lower_graph(then_branch), lowering.lower_graph(else_branch)
     if _is_known(cond):
         return tuple((then_fn if bool(cond) else else_fn)(*input))
+    _same_run_time_shapes([jax.eval_shape(lambda *a, f=f: tuple(f(*a)), *input)
+                           for f in (then_fn, else_fn)])
     return tuple(lax.cond(cond, lambda args: tuple(then_fn(*args)),
                           lambda args: tuple(else_fn(*args)), tuple(input)))
+
+
+def _same_run_time_shapes(branch_avals):
+    """XLA's rule, checked where the graph could not: with unknown dims, branches that
+    TF's shapes allow may still return different shapes when the graph runs."""
+    first = branch_avals[0]
+    for other in branch_avals[1:]:
+        for i, (a, b) in enumerate(zip(first, other)):
+            if a.shape != b.shape:
+                raise ValueError(
+                    f"The branches of a conditional return output {i} with shapes "
+                    f"{list(a.shape)} and {list(b.shape)} when the graph runs. TF allows this,"
+                    " but tfgrad_jax compiles a conditional with XLA, which needs the same "
+                    "shape from every branch; pad or reshape the branch results.")
 
 
 def graphs_deps(op, graph_deps, graphs, first_input):
@@ -88,10 +104,27 @@ def _if_deps(op, graph_deps):
 
 
 def _branch_outputs(name):
+    """The op's outputs: the branches' (merged where their unknown dims differ)."""
     def out_avals(inputs, attrs):
-        graph = attrs[name]
-        return [t._aval for t in (graph[0] if isinstance(graph, tuple) else graph).outputs]
+        graphs = attrs[name] if isinstance(attrs[name], (tuple, list)) else [attrs[name]]
+        scope = graph_mod.symbolic_scope(inputs[0].graph)
+        return [_merged_aval([t._aval for t in outs], scope)
+                for outs in zip(*[g.outputs for g in graphs])]
     return out_avals
+
+
+def _merged_aval(avals, scope):
+    """One aval for what several branches return: a dim all of them know alike stays,
+    any other is a fresh unknown dim; differing ranks give an unknown rank."""
+    first = avals[0]
+    shapes = {None if a.shape is None else tuple(a.shape) for a in avals}
+    if len(shapes) == 1:
+        return first
+    if None in shapes or len({len(s) for s in shapes}) > 1:
+        return graph_mod.UnknownRankAval(first.dtype)
+    dims = tuple(d[0] if len(set(d)) == 1 and type(d[0]) is int
+                 else graph_mod.fresh_symbolic_dim(scope) for d in zip(*shapes))
+    return jax.ShapeDtypeStruct(dims, first.dtype)
 
 
 _IF_ARGS = dict(inputs="cond, input: N*", graph_attrs=("then_branch", "else_branch"),
@@ -106,6 +139,8 @@ def _case_lowering(branch_index, input, *, branches):  # noqa: A002
     if _is_known(branch_index):
         i = int(branch_index)
         return tuple(fns[i if 0 <= i < n else n - 1](*input))
+    _same_run_time_shapes([jax.eval_shape(lambda *a, f=f: tuple(f(*a)), *input)
+                           for f in fns])
     # TF: an index out of range runs the last branch (lax.switch would clamp instead).
     index = jnp.where((branch_index < 0) | (branch_index >= n), n - 1, branch_index)
     return tuple(lax.switch(index, [lambda args, f=f: tuple(f(*args)) for f in fns],
@@ -146,13 +181,21 @@ def _check_branch_outputs(results, names):
                                        f"{a} and {b} have different types")
     for i, leaves in enumerate(zip(*[[t for t in nest.flatten(r) if t is not None]
                                      for r in results])):
-        shapes = [_aval_shape(t) for t in leaves]
-        if any(s != shapes[0] for s in shapes[1:]):
+        if not all(_may_match(t.shape, leaves[0].shape) for t in leaves[1:]):
             raise ValueError(
                 f"The branches return output {i} with shapes "
                 f"{', '.join(str(t.shape) for t in leaves)}. TF allows this (the output then "
                 "has an unknown shape), but tfgrad_jax compiles a conditional with XLA, which "
                 "needs the same shape from every branch; pad or reshape the branch results.")
+
+
+def _may_match(a, b):
+    """False if static shapes `a` and `b` must differ when the graph runs (unknown dims
+    and ranks may still match: that is checked when it runs, `_same_run_time_shapes`)."""
+    if a.rank is None or b.rank is None:
+        return True
+    return a.rank == b.rank and all(x is None or y is None or x == y
+                                    for x, y in zip(a.as_list(), b.as_list()))
 
 
 def _aval_shape(t):
