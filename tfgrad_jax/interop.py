@@ -21,8 +21,6 @@ function inside a graph, with output shapes from `jax.eval_shape`, which
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.extend.core import Primitive
-from jax.interpreters import ad, batching, mlir
 
 from tfgrad_jax.framework import dtypes, lowering, op_def
 from tfgrad_jax.framework import graph as graph_mod
@@ -79,16 +77,34 @@ def _out_avals(call, in_avals):
     return [jax.core.ShapedArray(o.shape, o.dtype) for o in out]
 
 
-tf_graph_call_p = Primitive("tf_graph_call")
-tf_graph_call_p.multiple_results = True
-tf_graph_call_p.def_impl(lambda *args, call: call.run(*args))
-tf_graph_call_p.def_abstract_eval(lambda *avals, call: _out_avals(call, avals))
-mlir.register_lowering(tf_graph_call_p, mlir.lower_fun(
-    lambda *args, call: call.run(*args), multiple_results=True))
+# The two primitives, made on first use of to_jax (so that importing tfgrad_jax does not
+# depend on JAX's internal modules): `call` runs a graph; `tangent` is its tangent map,
+# linear in the tangents (the last arguments, after the primals), whose transpose is
+# TF's pullback.
+_P = {}
 
-# The tangent map: linear in the tangents (the last inputs), primals first.
-tf_graph_tangent_p = Primitive("tf_graph_tangent")
-tf_graph_tangent_p.multiple_results = True
+
+def _primitives():
+    if not _P:
+        from jax.extend.core import Primitive
+        from jax.interpreters import ad, batching, mlir
+        call_p, tangent_p = Primitive("tf_graph_call"), Primitive("tf_graph_tangent")
+        _P.update(call=call_p, tangent=tangent_p, ad=ad)
+        for p in (call_p, tangent_p):
+            p.multiple_results = True
+        call_p.def_impl(lambda *args, call: call.run(*args))
+        call_p.def_abstract_eval(lambda *avals, call: _out_avals(call, avals))
+        mlir.register_lowering(call_p, mlir.lower_fun(lambda *args, call: call.run(*args),
+                                                      multiple_results=True))
+        tangent_p.def_impl(_tangent_impl)
+        tangent_p.def_abstract_eval(lambda *avals, call: _out_avals(call,
+                                                                    avals[:call.n_inputs]))
+        mlir.register_lowering(tangent_p, mlir.lower_fun(_tangent_impl, multiple_results=True))
+        ad.primitive_jvps[call_p] = _call_jvp
+        ad.primitive_transposes[tangent_p] = _tangent_transpose
+        batching.primitive_batchers[call_p] = _batch_call
+        batching.primitive_batchers[tangent_p] = _batch_tangent
+    return _P
 
 
 def _tangent_impl(*args, call):
@@ -106,21 +122,18 @@ def _tangent_impl(*args, call):
     return out
 
 
-tf_graph_tangent_p.def_impl(_tangent_impl)
-tf_graph_tangent_p.def_abstract_eval(
-    lambda *avals, call: _out_avals(call, avals[:call.n_inputs]))
-mlir.register_lowering(tf_graph_tangent_p, mlir.lower_fun(_tangent_impl, multiple_results=True))
-
 
 def _call_jvp(primals, tangents, *, call):
-    outs = tf_graph_call_p.bind(*primals, call=call)
+    ad = _P["ad"]
+    outs = _P["call"].bind(*primals, call=call)
     floats = [ad.instantiate_zeros(tangents[i]) for i in call.float_inputs]
     if not floats:
         return outs, [ad.Zero.from_primal_value(o) for o in outs]
-    return outs, tf_graph_tangent_p.bind(*primals, *floats, call=call)
+    return outs, _P["tangent"].bind(*primals, *floats, call=call)
 
 
 def _tangent_transpose(cotangents, *args, call):
+    ad = _P["ad"]
     n = call.n_inputs
     primals = args[:n]
     if any(ad.is_undefined_primal(p) for p in primals):
@@ -128,12 +141,8 @@ def _tangent_transpose(cotangents, *args, call):
     cts = [jnp.zeros(o.shape, o.dtype) if type(c) is ad.Zero else c
            for c, o in zip(cotangents, _out_avals(call, [jax.typeof(p)
                                                           for p in primals]))]
-    grads = tf_graph_call_p.bind(*primals, *cts, call=call.pullback())
+    grads = _P["call"].bind(*primals, *cts, call=call.pullback())
     return [None] * n + list(grads)
-
-
-ad.primitive_jvps[tf_graph_call_p] = _call_jvp
-ad.primitive_transposes[tf_graph_tangent_p] = _tangent_transpose
 
 
 class _BatchedCall:
@@ -174,8 +183,8 @@ def _batched(call, in_axes, summed=()):
 
 def _batch_call(args, dims, *, call):
     moved = [a if d is None else jnp.moveaxis(a, d, 0) for a, d in zip(args, dims)]
-    outs = tf_graph_call_p.bind(*moved, call=_batched(call, [None if d is None else 0
-                                                             for d in dims]))
+    outs = _P["call"].bind(*moved, call=_batched(call, [None if d is None else 0
+                                                        for d in dims]))
     return outs, [0] * len(outs)
 
 
@@ -184,12 +193,8 @@ def _batch_tangent(args, dims, *, call):
     size = next(a.shape[d] for a, d in zip(args, dims) if d is not None)
     moved = [jnp.broadcast_to(a, (size,) + a.shape) if d is None else jnp.moveaxis(a, d, 0)
              for a, d in zip(args, dims)]
-    outs = tf_graph_tangent_p.bind(*moved, call=_batched(call, (0,) * call.n_inputs))
+    outs = _P["tangent"].bind(*moved, call=_batched(call, (0,) * call.n_inputs))
     return outs, [0] * len(outs)
-
-
-batching.primitive_batchers[tf_graph_call_p] = _batch_call
-batching.primitive_batchers[tf_graph_tangent_p] = _batch_tangent
 
 
 class _JaxFunction:
@@ -202,7 +207,7 @@ class _JaxFunction:
 
     def __call__(self, *args):
         call = self._calls_for(args)
-        outs = tf_graph_call_p.bind(*[jnp.asarray(a) for a in args], call=call)
+        outs = _primitives()["call"].bind(*[jnp.asarray(a) for a in args], call=call)
         return self._pack(call, outs)
 
     def __repr__(self):
