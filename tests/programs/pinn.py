@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 rng = np.random.RandomState(3)
-LAYERS = [1, 16, 16, 1]
+LAYERS = [1, 20, 1]
 INIT = [((rng.randn(m, n) * np.sqrt(1.0 / m)).astype(np.float32), np.zeros(n, np.float32))
         for m, n in zip(LAYERS[:-1], LAYERS[1:])]
 
