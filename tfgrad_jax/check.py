@@ -217,10 +217,10 @@ class _Traced:
         self.inputs = self.concrete.inputs
         self.captures = self.concrete._capture_values()
 
-    def forward(self, mode, frozen=None, record=None):
-        """The ys as a JAX function of the arguments: stopped tensors behind
-        lax.stop_gradient (`mode` "stop"), held at `frozen` values ("frozen"), or
-        recorded into the dict `record` ("record": every tensor's value)."""
+    def forward(self, mode, frozen=None, extra=()):
+        """The ys (then the values of the `extra` tensors) as a JAX function of the
+        arguments, stopped tensors behind lax.stop_gradient (`mode` "stop") or held at
+        their `frozen` values ("frozen")."""
         inputs = self.inputs
         ops = lowering.schedule(self.ys, {id(t) for t in inputs})
         stops = {id(t) for t in self.stops}
@@ -236,11 +236,14 @@ class _Traced:
                             env[id(t)] = lax.stop_gradient(env[id(t)])
                         elif mode == "frozen":
                             env[id(t)] = frozen[id(t)]
-            if record is not None:
-                record.update(env)
-            return [env[id(y)] for y in self.ys]
+            return [env[id(y)] for y in self.ys] + [env[id(t)] for t in extra]
 
         return f
+
+    def values(self, arrays, tensors):
+        """The values of `tensors` at `arrays` (one compiled run): {id: array}."""
+        out = jax.jit(self.forward("stop", extra=tensors))(*arrays)
+        return {id(t): v for t, v in zip(tensors, out[len(self.ys):])}
 
 
 # ---------------------------------------------------------------------------
@@ -248,18 +251,22 @@ class _Traced:
 
 def _jax_gradients(traced, arrays):
     f = traced.forward("stop")
-    with op_def.jax_autodiff_rules(), lowering.reverse_mode():
-        _, pullback = jax.vjp(lambda *xs: f(*xs), *[jnp.asarray(a) for a in arrays])
-        grads = pullback([jnp.asarray(s) for s in traced.seeds])
+
+    def gradients(xs, seeds):
+        _, pullback = jax.vjp(lambda *a: f(*a), *xs)
+        return pullback(seeds)
+
+    with op_def.jax_autodiff_rules(), lowering.reverse_mode():  # (one compiled program)
+        grads = jax.jit(gradients)([jnp.asarray(a) for a in arrays],
+                                   [jnp.asarray(s) for s in traced.seeds])
     return [np.asarray(g) for g in grads]
 
 
 def _objective(traced, arrays, dtype):
     """sum(grad_ys * ys) as a function of the arguments, stopped tensors held fixed."""
-    base = {}
     cast = [jnp.asarray(a, dtype) for a in arrays]
-    traced.forward("record", record=base)(*cast)
-    f = traced.forward("frozen", frozen=base)
+    stopped = [t for t in traced.stops if t.op.type != "Placeholder"]
+    f = traced.forward("frozen", frozen=traced.values(cast, stopped))
     seeds = [jnp.asarray(s, dtype) for s in traced.seeds]
 
     def objective(*xs):
@@ -351,11 +358,12 @@ def _op_pullbacks(op, values, rng):
 
 
 def _blame(traced, arrays, rtol, atol):
-    values = {}
-    traced.forward("record", record=values)(*[jnp.asarray(a) for a in arrays])
+    ops = lowering.schedule(traced.ys, {id(t) for t in traced.inputs})
+    tensors = list(traced.inputs) + [t for op in ops for t in op._outputs]
+    values = traced.values([jnp.asarray(a) for a in arrays], tensors)
     rng = np.random.default_rng(0)
     found = []
-    for op in lowering.schedule(traced.ys, {id(t) for t in traced.inputs}):
+    for op in ops:
         rule = _rule(op)
         if rule is None or op._opdef.graph_attrs:
             continue
