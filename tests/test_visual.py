@@ -80,7 +80,7 @@ def test_readme_example_has_a_b_the_addition_and_the_stop_marks(readme_picture):
 def test_legend_names_every_kind(readme_picture):
     legend = [g for g in parse(readme_picture).iter(SVG + "g") if "legend" in classes(g)][0]
     texts = " ".join(t.text for t in legend.iter(SVG + "text"))
-    for word in ("input", "op", "constant", "stop_gradients", "StopGradient", "gradient op",
+    for word in ("input", "op", "constant", "stops the gradient", "StopGradient", "gradient op",
                  "name scope"):
         assert word in texts
 
@@ -188,6 +188,7 @@ def test_show_an_op_draws_its_neighbourhood(layered):
     drawn = nodes(parse(picture))
     # Its inputs' ops, itself, the ops reading it: nothing else.
     assert set(drawn) == {"dense/MatMul", "dense/add/y", "dense/add", "dense/Relu"}
+    assert f"4 of {len(g.get_operations())} ops" in picture.svg
     assert "hl" in classes(drawn["dense/add"]) and "hl" not in classes(drawn["dense/Relu"])
     assert op._repr_html_().startswith('<div style="max-width:100%;overflow:auto"><svg')
 
@@ -233,6 +234,7 @@ def test_path_highlights_and_marks_what_stops_the_gradient(layered):
     # TF's rules: StopGradient passes nothing, an integer tensor is a constant.
     assert "StopGradient" in title(stop_marks(drawn["head/StopGradient"])[0])
     assert "integer" in title(stop_marks(drawn["head/Cast"])[0])
+    assert not stop_marks(drawn["head/Sum_2"])  # integer already: the mark is on the cast
     assert not stop_marks(drawn["dense/Relu"])
     assert any("hl" in classes(e) for e in edges(root))
     # An op without a gradient (TF: Floor is NotDifferentiable) is marked too.

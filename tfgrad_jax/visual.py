@@ -30,15 +30,23 @@ benchmarks/bench_visual.py):
   * igraph 1.0 (C core, wheels for Linux/macOS/Windows): 1.9 s for 2,000 ops,
     0.05 s for 150; edge routes through the layers come with the layout;
   * grandalf 0.8 (pure Python Sugiyama): 61 s for 2,000 ops, 0.3-0.5 s for
-    150, similar pictures; last released in 2023;
+    150, similar pictures; a RecursionError on a path of 2,000 ops (it
+    recurses once per op); last released in 2023;
   * networkx 3.6 (`topological_generations` + `multipartite_layout`): 1.0 s
     for 2,000 ops but no crossing reduction and no edge routes: edges cut
     through nodes, the pictures are the hardest to read.
 
 Graphviz's `dot` would draw well but is a system binary, absent from this
 machine, so it could not be tried and is not used: the default install stays
-pure pip. Node widths are not known to igraph (unit spacing): each layer is
-swept left to right afterwards so that no two boxes overlap.
+pure pip. igraph's one cost: its first import in a process takes 2-6 s where
+matplotlib is installed (igraph imports it for its own plotting), 0.4 s where
+it is not; it is imported when the first picture is drawn, never by
+`import tfgrad_jax`.
+
+Two things are ours on top of igraph's layout: the layers (longest path, each
+source placed just above its first reader, see `_layers`), and the x
+positions, swept left to right per layer, since igraph spaces nodes by one
+unit and our boxes have the widths of their names.
 """
 
 import html
@@ -416,8 +424,9 @@ def _path(graph, path):
             blockers[op.name] = f"{op.type}: no gradient flows through {op.name}"
         elif any(t.name in stops for t in op.outputs):
             blockers[op.name] = f"{op.name} is in stop_gradients: held constant"
-        elif op.outputs and not any(t.dtype.is_floating or t.dtype.is_complex
-                                    for t in op.outputs):
+        elif (op.outputs and not any(_inexact(t) for t in op.outputs)
+              and any(_inexact(t) and t.op.name in on for t in op.inputs)):
+            # (only where the path turns integer: the ops after it get nothing to stop)
             blockers[op.name] = (f"{op.name} gives {op.outputs[0].dtype.name}: integer "
                                  "tensors are constants for tf.gradients")
         elif kind == "none":
@@ -426,6 +435,10 @@ def _path(graph, path):
             blockers[op.name] = (f"{op.type} has no registered gradient: tf.gradients raises "
                                  "LookupError on this path")
     return on, blockers
+
+
+def _inexact(t):
+    return t.dtype.is_floating or t.dtype.is_complex
 
 
 def _path_tensors(graph, p, arg):
@@ -566,15 +579,18 @@ text { font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; fill: #222; 
 
 def _svg(graph, order, nodes, edges, routes, on_path, scopes):
     legend_h = 58
-    legend, legend_w = _legend(graph, scopes)
+    legend, legend_w = _legend(graph, scopes, sum(len(n.members) or n.kind != "output"
+                                                  for n in order))
     width = max([n.x + n.w / 2 for n in order] + [legend_w]) + 20
     height = max([n.y + _H / 2 for n in order] + [0]) + legend_h + 30
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
            f'viewBox="0 0 {width:.0f} {height:.0f}" class="tfgrad-graph">',
            f"<title>{_esc(repr(graph))}</title>", f"<style>{_STYLE}</style>",
-           '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-           'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-           'fill="#8a8a8a"/></marker></defs>']
+           "<defs>" + "".join(
+               f'<marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
+               f'markerHeight="8" markerUnits="userSpaceOnUse" orient="auto-start-reverse">'
+               f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>'
+               for mid, colour in (("arrow", "#8a8a8a"), ("arrow-hl", "#f29900"))) + "</defs>"]
     out.append(legend)
     out.append(f'<g transform="translate(10,{legend_h + 10 + _H / 2})">')
     ports = _ports(nodes, edges, routes)
@@ -589,15 +605,17 @@ def _svg(graph, order, nodes, edges, routes, on_path, scopes):
             label = _shape_text(items[0]) if len(items) == 1 else f"{len(items)} tensors"
         hl = src in on_path and dst in on_path and not control
         cls = "edge" + (" control" if control else "") + (" hl" if hl else "")
+        arrow = "arrow-hl" if hl else "arrow"
         out.append(f'<g class="{cls}" data-src="{_esc(src)}" data-dst="{_esc(dst)}">'
                    f"<title>{_esc(tip)}</title>"
-                   f'<path d="{_edge_path(points)}" marker-end="url(#arrow)"/>')
+                   f'<path d="{_edge_path(points)}" marker-end="url(#{arrow})"/>')
         if label:
             k = len(points) // 2
             (ax, ay), (bx, by) = points[k - 1], points[k]
             at = f'x="{(ax + bx) / 2 + 4:.1f}" y="{(ay + by) / 2 + 3:.1f}"'
             # A white halo under the label (drawn first), for renderers without paint-order.
-            out.append(f'<text class="halo" {at}>{_esc(label)}</text><text {at}>{_esc(label)}</text>')
+            out.append(f'<text class="halo" {at}>{_esc(label)}</text>'
+                       f"<text {at}>{_esc(label)}</text>")
         out.append("</g>")
     for n in order:
         _, fill, stroke = _KINDS[n.kind]
@@ -645,7 +663,7 @@ def _ports(nodes, edges, routes):
     return {key: tuple(p) for key, p in ports.items()}
 
 
-def _legend(graph, scopes):
+def _legend(graph, scopes, n_drawn):
     out, x = ['<g class="legend" transform="translate(10,8)">'], 0
     for kind in ("input", "op", "constant", "stopped", "gradient", "scope"):
         text, fill, stroke = _KINDS[kind]
@@ -657,9 +675,11 @@ def _legend(graph, scopes):
         if kind == "constant":
             out.append(_stop_mark(x + 8, 9, "stop mark: a tensor in stop_gradients, or (with "
                                   "path=) what stops the gradient")
-                       + f'<text x="{x + 20}" y="13">stop_gradients</text>')
-            x += 118
-    caption = f"{getattr(graph, 'name', None) or 'graph'}: {len(graph.get_operations())} ops"
+                       + f'<text x="{x + 20}" y="13">stops the gradient</text>')
+            x += 140
+    total = len(graph.get_operations())
+    caption = (f"{getattr(graph, 'name', None) or 'graph'}: "
+               + (f"{total} ops" if n_drawn == total else f"{n_drawn} of {total} ops"))
     if scopes:
         caption += f", {len(scopes)} scope(s) collapsed"
     out.append(f'<text class="caption" x="0" y="38">{_esc(caption)}</text></g>')
