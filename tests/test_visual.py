@@ -216,6 +216,21 @@ def test_show_tensors_gradients_functions_and_rich_display(layered):
     assert repr(e) == "<tf.Tensor: shape=(), dtype=float32, numpy=1.0>"
 
 
+def test_jupyter_formats_graphs_as_html_and_eager_tensors_as_text(layered):
+    # IPython's own formatter (what a Jupyter kernel sends; ipykernel is a test extra).
+    from IPython.core.formatters import DisplayFormatter
+    formatter = DisplayFormatter()
+    g = layered[0]
+    for obj in (g, g.get_operation_by_name("dense/Relu"), readme_example.get_concrete_function(),
+                tf.show(layered[-1])):
+        data, _ = formatter.format(obj)
+        assert "<svg" in data["text/html"], type(obj)
+    data, _ = formatter.format(tf.constant([1.0, 2.0]))
+    assert set(data) == {"text/plain"}
+    assert data["text/plain"] == ("<tf.Tensor: shape=(2,), dtype=float32, "
+                                  "numpy=array([1., 2.], dtype=float32)>")
+
+
 def test_save(readme_picture, tmp_path):
     path = tmp_path / "g.svg"
     readme_picture.save(path)
@@ -244,6 +259,28 @@ def test_path_highlights_and_marks_what_stops_the_gradient(layered):
     assert "not differentiable" in title(stop_marks(blocked[q.op.inputs[0].op.name])[0])
     with pytest.raises(ValueError, match="path"):
         tf.show(g, path=(x,))
+
+
+def test_control_edges_paths_between_boxes_and_indexed_slices():
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [4, 3], name="x")
+        with tf.name_scope("a"):
+            y = tf.tanh(x)
+        with tf.control_dependencies([y]):
+            z = tf.identity(x, name="z")
+        with tf.name_scope("b"):
+            out = tf.reduce_sum(tf.gather(y, [0, 2]))
+        (grad,) = tf.gradients(out, [y])
+    assert isinstance(grad, tf.IndexedSlices)  # TF: the gradient of a gather
+    root = parse(tf.show(g, collapse=["a", "b"], path=(x, out), highlight="z"))
+    by_pair = {(e.get("data-src"), e.get("data-dst")): e for e in edges(root)}
+    assert "control" in classes(by_pair["a", "z"])  # a dashed control edge, no label
+    assert title(by_pair["a", "z"]) == "control dependency: a/Tanh"
+    assert "hl" in classes(by_pair["a", "b"]) and "hl" not in classes(by_pair["x", "z"])
+    assert "hl" in classes(nodes(root)["z"])
+    drawn = nodes(parse(tf.show([grad])))
+    assert [n for n, e in drawn.items() if "hl" in classes(e)] == [grad.values.op.name]
 
 
 def test_bad_arguments_name_the_argument(layered):

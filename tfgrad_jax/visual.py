@@ -53,6 +53,7 @@ import html
 import math
 
 from tfgrad_jax.framework.graph import Graph, Operation
+from tfgrad_jax.framework.indexed_slices import IndexedSlices
 from tfgrad_jax.framework.tensor import SymbolicTensor, Tensor
 
 __all__ = ["AUTO_COLLAPSE_OPS", "Picture", "render", "show"]
@@ -162,7 +163,7 @@ def _resolve(obj, args):
         for t in tensors:
             if _graph_of(t, "obj") is not graph:
                 raise ValueError("show() got tensors of different graphs in `obj`")
-        return graph, None, [t.op for t in tensors], None
+        return graph, None, [_dense(t).op for t in tensors], None
     if isinstance(obj, Tensor):
         return _graph_of(obj, "obj"), None, [obj.op], None
     raise TypeError(f"show() draws a Graph, a tf.function, a ConcreteFunction, an Operation, "
@@ -172,7 +173,7 @@ def _resolve(obj, args):
 def _graph_of(t, arg):
     if isinstance(t, SymbolicTensor):
         return t.graph
-    if hasattr(t, "indices") and hasattr(t, "values"):  # an IndexedSlices gradient
+    if isinstance(t, IndexedSlices):
         return _graph_of(t.values, arg)
     if isinstance(t, Tensor):
         raise TypeError(f"show() draws graph tensors; `{arg}` holds an eager tensor (it has no "
@@ -185,7 +186,7 @@ def _as_list(x, arg):
         return []
     items = list(x) if isinstance(x, (list, tuple, set)) else [x]
     for item in items:
-        if not isinstance(item, (Operation, Tensor, str)) and not hasattr(item, "values"):
+        if not isinstance(item, (Operation, Tensor, IndexedSlices, str)):
             raise TypeError(f"`{arg}` must hold ops, tensors or op names, got "
                             f"{type(item).__name__}")
     return items
@@ -261,6 +262,7 @@ def render(graph, *, ops=None, highlight=(), collapse="auto", path=None, outputs
                           + ", ".join(f"{n} {t}" for t, n in sorted(types.items())) + ")")
 
     drawn = {id(op): group(op.name) or op.name for op in ops}
+    path_edges = set()  # (src key, dst key) of the edges carrying a tensor along the path
     # (src key, dst key, control) -> {id: tensor} (ops, for control edges): a tensor read
     # by several ops of a collapsed scope is one tensor on its edge.
     edges = {}
@@ -270,6 +272,8 @@ def render(graph, *, ops=None, highlight=(), collapse="auto", path=None, outputs
             src = drawn.get(id(t.op))
             if src is not None and src != dst:
                 edges.setdefault((src, dst, False), {})[id(t)] = t
+                if t.op.name in on_path and op.name in on_path:
+                    path_edges.add((src, dst))
         for c in op.control_inputs:
             src = drawn.get(id(c))
             if src is not None and src != dst:
@@ -286,7 +290,7 @@ def render(graph, *, ops=None, highlight=(), collapse="auto", path=None, outputs
     edges = {key: list(items.values()) for key, items in edges.items()}
 
     routes = _place(order, edges)
-    svg = _svg(graph, order, nodes, edges, routes, on_path, scopes)
+    svg = _svg(graph, order, nodes, edges, routes, path_edges, scopes)
 
     def text():
         body = graph.as_text() if whole else ("graph {\n" + "\n".join(
@@ -333,16 +337,15 @@ def _grouper(scopes):
 def _highlighted_ops(graph, highlight):
     out = set()
     for h in highlight:
-        if isinstance(h, str):
-            out.add(id(graph.as_graph_element(h.split(":")[0] if ":" in h else h)
-                       if ":" not in h else graph.get_tensor_by_name(h).op))
-        elif isinstance(h, Operation):
-            out.add(id(h))
-        elif isinstance(h, SymbolicTensor):
-            out.add(id(h.op))
-        elif hasattr(h, "values") and isinstance(getattr(h, "values", None), SymbolicTensor):
-            out.add(id(h.values.op))
+        if isinstance(h, str):  # a tensor name ("add:0") or an op name ("add")
+            h = graph.get_tensor_by_name(h) if ":" in h else graph.get_operation_by_name(h)
+        out.add(id(h if isinstance(h, Operation) else _dense(h).op))
     return out
+
+
+def _dense(t):
+    # An IndexedSlices gradient (of tf.gather) is drawn as its values tensor.
+    return t.values if isinstance(t, IndexedSlices) else t
 
 
 def _gradient_scopes(graph):
@@ -577,7 +580,7 @@ text { font-family: Menlo, Consolas, 'DejaVu Sans Mono', monospace; fill: #222; 
 """
 
 
-def _svg(graph, order, nodes, edges, routes, on_path, scopes):
+def _svg(graph, order, nodes, edges, routes, path_edges, scopes):
     legend_h = 58
     legend, legend_w = _legend(graph, scopes, sum(len(n.members) or n.kind != "output"
                                                   for n in order))
@@ -603,7 +606,7 @@ def _svg(graph, order, nodes, edges, routes, on_path, scopes):
         else:
             tip = "\n".join(f"{t.name} {_shape_text(t)}" for t in items)
             label = _shape_text(items[0]) if len(items) == 1 else f"{len(items)} tensors"
-        hl = src in on_path and dst in on_path and not control
+        hl = (src, dst) in path_edges and not control
         cls = "edge" + (" control" if control else "") + (" hl" if hl else "")
         arrow = "arrow-hl" if hl else "arrow"
         out.append(f'<g class="{cls}" data-src="{_esc(src)}" data-dst="{_esc(dst)}">'
