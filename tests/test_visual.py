@@ -268,7 +268,7 @@ def test_control_edges_paths_between_boxes_and_indexed_slices():
         with tf.name_scope("a"):
             y = tf.tanh(x)
         with tf.control_dependencies([y]):
-            z = tf.identity(x, name="z")
+            tf.identity(x, name="z")
         with tf.name_scope("b"):
             out = tf.reduce_sum(tf.gather(y, [0, 2]))
         (grad,) = tf.gradients(out, [y])

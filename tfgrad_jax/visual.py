@@ -226,6 +226,7 @@ def render(graph, *, ops=None, highlight=(), collapse="auto", path=None, outputs
     ops = list(graph.get_operations() if whole else ops)
     scopes = _collapsed_scopes(ops, collapse)
     group = _grouper(scopes)
+    boxes = set(scopes)
     hl_ops = _highlighted_ops(graph, highlight)
     stops = _stop_gradients(graph)
     gradient_scopes = _gradient_scopes(graph)
@@ -236,10 +237,10 @@ def render(graph, *, ops=None, highlight=(), collapse="auto", path=None, outputs
         key = group(op.name) or op.name
         node = nodes.get(key)
         if node is None:
-            if key == op.name:
-                node = _Node(key, op.name, op.type, _kind(op, gradient_scopes), _op_title(op))
-            else:
+            if key in boxes:
                 node = _Node(key, key + "/", "", "scope", "")
+            else:
+                node = _Node(key, op.name, op.type, _kind(op, gradient_scopes), _op_title(op))
             nodes[key] = node
             order.append(node)
         if node.kind == "scope":
