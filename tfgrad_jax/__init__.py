@@ -75,6 +75,7 @@ newaxis = None
 # Not TF names: `import tensorflow` resolved to tfgrad_jax (tfgrad_jax.dropin).
 from tfgrad_jax.dropin import install, uninstall  # noqa: E402
 from tfgrad_jax.interop import from_jax, to_jax  # noqa: E402
+from tfgrad_jax.visual import show  # noqa: E402  (pictures of graphs in Jupyter)
 
 # Last: tf.compat.v1 is assembled from the whole top level above.
 from tfgrad_jax import compat  # noqa: E402

@@ -165,6 +165,11 @@ class ConcreteFunction:
     def __repr__(self):
         return f"<ConcreteFunction {self.graph.name}{self.pretty_printed_signature()}>"
 
+    def _repr_html_(self):
+        """Jupyter: the function's graph as an SVG picture (not in TF)."""
+        from tfgrad_jax import visual
+        return visual.show(self)._repr_html_()
+
 
 def _captured_value(value):
     """The array passed for a captured eager tensor, variable or random-op counter."""

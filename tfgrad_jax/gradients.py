@@ -441,6 +441,8 @@ def _build_gradients(graph, ys, xs, seeds, stops, gate, batch=None):
                     {"forward": forward_graph, "gate": gate, "batch": batch},
                     name="SymbolicGradient")
     outs = outs if isinstance(outs, tuple) else (outs,)
+    # Private (not an attr TF shows): what stop_gradients held, for the pictures (visual).
+    outs[0].op._attrs["_stop_gradients"] = tuple(s.name for s in stops)
     by_point = {id(p): g for p, g in zip(probe_points, outs)}
     for i, x in enumerate(xs):
         if id(x) in by_point:

@@ -96,6 +96,11 @@ class Operation:
     def __repr__(self):
         return f"<tf.Operation '{self._name}' type={self.type}>"
 
+    def _repr_html_(self):
+        """Jupyter: the op and its neighbours as an SVG picture (not in TF)."""
+        from tfgrad_jax import visual  # above framework/: imported only when drawn
+        return visual.show(self)._repr_html_()
+
     __str__ = node_def.fget
 
 
@@ -548,6 +553,11 @@ class Graph:
 
     def __repr__(self):
         return f"<tfgrad_jax.Graph with {len(self._ops)} ops at {id(self):#x}>"
+
+    def _repr_html_(self):
+        """Jupyter: the graph as an SVG picture (not in TF, which draws it in TensorBoard)."""
+        from tfgrad_jax import visual  # above framework/: imported only when drawn
+        return visual.show(self)._repr_html_()
 
 
 def _aval_text(t):

@@ -49,7 +49,7 @@ _SHARED_NAMESPACES = ("autograph", "config", "debugging", "dtypes", "errors", "k
 # names TF keeps in TF 2 only.
 _NOT_IN_V1 = frozenset(["list_ops", "OperatorNotAllowedInGraphError", "install", "uninstall",
                         "dropin", "run", "to_jax", "from_jax", "interop",
-                        "check"])
+                        "check", "show", "visual"])
 
 
 def _module(name):
