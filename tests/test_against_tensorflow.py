@@ -44,16 +44,15 @@ NOT_IN_TF = {
     "Size": "builds our Size op with apply_op",
     "Rank": "builds our Rank op with apply_op",
     "JaxCall": "tf.from_jax is a tfgrad_jax extension (a JAX function as an op)",
-    "random_counter_plain_graph": "mixes a tfgrad_jax graph check into the row",
     # TF's own eager limits (its CPU kernels), not differences in the op:
     "conv2d": "one variant uses data_format='NCHW': TF's CPU Conv2D supports NHWC only",
     "conv1d": "one variant uses data_format='NCW': TF's CPU Conv2D supports NHWC only",
     "max_pool3d": "float64 only, and TF's MaxPool3D has no float64 kernel",
     "avg_pool3d": "float64 only, and TF's AvgPool3D has no float64 CPU kernel",
-    # AutoGraph of real TF cannot convert the row's inner tf.function once `tf` is a
-    # swapped module global (KeyError: 'tanh'): a limit of this harness.
-    "PartitionedCall": "real TF's AutoGraph fails on the swapped module global (harness)",
-    "StatefulPartitionedCall": "real TF's AutoGraph fails on the swapped module global",
+    # The row calls a tfgrad_jax tf.function built when op_rows_control_flow is imported;
+    # the harness cannot rebuild it with TF's (a limit of this harness, not of either).
+    "PartitionedCall": "calls a tfgrad_jax tf.function built at import (harness limit)",
+    "StatefulPartitionedCall": "calls a tfgrad_jax tf.function built at import (harness)",
 }
 
 # Rows whose float64 case TF cannot run (no float64 kernel): the dtypes compared.

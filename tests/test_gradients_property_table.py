@@ -62,7 +62,8 @@ SHAPE = (2, 3)
 SIZE = 6
 MODULES = ("op_rows_math", "op_rows_nn", "op_rows_control_flow", "op_rows_functional")
 
-# Rows kept out of the DAG by name, and why (the rest is decided by trying each row).
+# Rows kept out of the DAG by name, and why (the others left out are decided from the
+# row itself in _row_kind: no float64 case, no inputs, ...).
 EXCLUDED = {
     "slogdet": "its sampler is a custom lambda (-well_conditioned): no domain map for it",
     "Where": "data-dependent output shape: cannot be built in a tf.function",
