@@ -763,8 +763,22 @@ def _constant_from_numpy(arr, name="Const"):
     dtype = dtypes.as_dtype(arr.dtype)
     graph = graph_mod.current_graph_or_none()
     if graph is None:  # a tf.string value stays a numpy array on the host
-        return EagerTensor(arr if dtype is dtypes.string else jax.numpy.asarray(arr), dtype)
+        return EagerTensor(arr if dtype is dtypes.string else to_device(arr), dtype)
     return apply_op(CONST, [], {"value": arr, "dtype": dtype}, name=name)
+
+
+def to_device(value):
+    """A host value (a numpy array) as a jax.Array of its own, copied to the device.
+
+    Not `jnp.asarray`: this JAX lifts a numpy array with `lax.stage`, a
+    primitive that, run outside a trace, compiles an XLA program per shape
+    and dtype (~50 ms each on CPU); `device_put` copies without compiling.
+    It reads its source asynchronously, and may alias it on CPU, so it is
+    given a private copy: a tensor stays what it was made from even if the
+    caller's array changes right after (as TF's does; `jnp.asarray` shares
+    a large array's buffer).
+    """
+    return jax.device_put(np.array(value))
 
 
 def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_dtype=None):
