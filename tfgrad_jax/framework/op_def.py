@@ -741,8 +741,8 @@ def _dispatches(jaxpr):
     body's equations one by one."""
     n = 0
     for eqn in jaxpr.eqns:
-        body = eqn.params.get("call_jaxpr") if eqn.primitive.name.startswith("custom_") else None
-        n += _dispatches(getattr(body, "jaxpr", body)) if body is not None else 1
+        custom = eqn.primitive.name.startswith("custom_")
+        n += _dispatches(_nested(eqn)) if custom and _nested(eqn) is not None else 1
     return n
 
 
@@ -753,11 +753,11 @@ def _eager_program(opdef, input_lengths, attrs_key, in_avals):
 
     Only where fusing cannot change a result (`_EXACT_WHEN_FUSED`): eager
     values stay bit for bit what they were. A lowering that cannot be traced
-    without values (it reads an input on the
-    host) fails here and runs op by op, which also raises a real error as it
-    always did. A jaxpr that runs as one program or none op by op gains
-    nothing (and op by op, its primitives' programs are shared with other
-    ops); outputs the lowering makes as constants stay numpy, as it made them.
+    without values (it reads an input on the host) fails here and runs op by
+    op, which also raises a real error as it always did. A jaxpr that runs as
+    one program or none op by op gains nothing (and op by op, its primitives'
+    programs are shared with other ops); outputs the lowering makes as
+    constants stay numpy, as it made them.
     """
     try:
         jaxpr, treedef, _ = _cached_trace(opdef, input_lengths, attrs_key, in_avals)
