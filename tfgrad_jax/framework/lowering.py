@@ -36,6 +36,7 @@ import threading
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from tfgrad_jax.framework import runtime_checks
 from tfgrad_jax.framework.errors import InvalidArgumentError
@@ -93,7 +94,10 @@ def run_ops(ops, env, outputs=None):
                 ins, op._input_lengths, op._attrs), op.name, context.eager)
         if fold and _foldable(op, ins):
             with jax.ensure_compile_time_eval():
-                ins = [jnp.asarray(v) for v in ins]  # lowerings expect jax arrays
+                # Lowerings expect jax arrays; a numpy constant is copied over without
+                # the compile jnp.asarray would cost (op_def.to_device).
+                ins = [to_device(v) if isinstance(v, np.ndarray) else jnp.asarray(v)
+                       for v in ins]
                 outs = op._opdef.call(ins, op._input_lengths, op._attrs)
         else:
             outs = op._opdef.call(ins, op._input_lengths, op._attrs)
@@ -226,3 +230,4 @@ def in_iteration(counter):
 
 # Last: the segments module builds on this one (run_ops, context).
 from tfgrad_jax.framework import segments  # noqa: E402
+from tfgrad_jax.framework.op_def import to_device  # noqa: E402

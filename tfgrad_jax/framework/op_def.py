@@ -768,7 +768,7 @@ def _apply_eager(opdef, flat, input_lengths, args, attrs):
     if opdef.check is not None:  # what TF's CPU kernel validates, on these values
         runtime_checks.eager(opdef, *opdef.lowering_args(arrays, input_lengths, attrs))
     try:
-        out = opdef.call_raw(arrays, input_lengths, attrs)
+        out = _run_eager(opdef, arrays, input_lengths, attrs)
     except (TypeError, ValueError, IndexError, ArithmeticError) as e:
         raise InvalidArgumentError(None, None, _shape_error(opdef, None, tensors, e)) from None
     result = (tuple(EagerTensor(o) for o in out) if isinstance(out, (tuple, list))
@@ -776,6 +776,123 @@ def _apply_eager(opdef, flat, input_lengths, args, attrs):
     for observer in eager_observers:  # a GradientTape recording
         observer(opdef, tensors, input_lengths, attrs, result)
     return result
+
+
+def _run_eager(opdef, arrays, input_lengths, attrs):
+    """Runs an op on concrete arrays: one compiled program per signature where it pays.
+
+    Run op by op (`call_raw`), a lowering's primitives are each dispatched,
+    and compiled the first time, on their own: JAX compiles one XLA program
+    per primitive, params and shapes, ~45 ms each on CPU, about two per op.
+    The op's jaxpr (traced once per signature by `_cached_trace`, which graph
+    building shares) run under one `jax.jit` costs one compile, and later
+    calls one dispatch instead of the lowering's Python and several.
+    """
+    program = _eager_program_for(opdef, arrays, input_lengths, attrs)
+    if program is None:
+        return opdef.call_raw(arrays, input_lengths, attrs)
+    fn, treedef = program
+    flat = fn(*arrays)
+    if treedef.num_leaves == 1 and treedef.num_nodes == 1:
+        return flat[0]
+    return jax.tree.unflatten(treedef, flat)
+
+
+def _eager_program_for(opdef, arrays, input_lengths, attrs):
+    """The compiled program `_run_eager` uses, or None where the op runs op by op.
+
+    None for what `call`'s replay leaves out too (state, randomness, value and
+    graph attrs, static inputs, data-dependent shapes, unhashable attrs), and
+    for inputs that are not concrete, strongly typed `jax.Array`s: host values
+    (numpy, strings) keep the numpy lowering, tracers (a user's `jax.jit`)
+    are staged by the trace around them, and a weak type would change the
+    lowering's dtype promotion.
+    """
+    if (opdef.value_attrs or opdef.is_stateful or opdef.graph_attrs or opdef.data_dependent
+            or _STATIC_INPUTS in attrs):
+        return None
+    in_avals = []
+    for x in arrays:
+        if (not isinstance(x, jax.Array) or isinstance(x, jax.core.Tracer)
+                or x.weak_type):
+            return None
+        in_avals.append((x.shape, x.dtype))
+    key = _attrs_key(opdef, attrs)
+    if key is None:
+        return None
+    return _eager_program(opdef, input_lengths, key, tuple(in_avals))
+
+
+# Primitives whose results XLA computes the same fused into one program as alone:
+# data movement, comparisons, selection and arithmetic that no fusion rewrites.
+# Left out on purpose: `mul` (fused with a following add, XLA on CPU contracts the
+# two into one fused multiply-add, which rounds once), reductions, dots and scans
+# (fused with their producer they sum in another order: L2Loss's float32 sum moves
+# by an ulp), and transcendentals (not checked). An op using any of them runs op
+# by op, bit for bit as before.
+_EXACT_WHEN_FUSED = frozenset({
+    "abs", "neg", "sign", "add", "sub", "div", "max", "min", "floor", "ceil", "round",
+    "not", "and", "or", "xor", "eq", "ne", "lt", "le", "gt", "ge", "is_finite",
+    "select_n", "clamp", "convert_element_type", "copy", "copy_p", "stop_gradient",
+    "reshape", "broadcast_in_dim", "transpose", "squeeze", "expand_dims", "rev",
+    "slice", "dynamic_slice", "concatenate", "pad", "iota", "gather",
+})
+
+
+def _nested(eqn):
+    """The jaxpr a nested jit or custom-derivative call runs, else None."""
+    body = eqn.params.get("jaxpr") if eqn.primitive.name in ("jit", "pjit") else (
+        eqn.params.get("call_jaxpr") if eqn.primitive.name.startswith("custom_") else None)
+    return getattr(body, "jaxpr", body)
+
+
+def _exact_when_fused(jaxpr):
+    """True if fusing `jaxpr` into one program cannot change its results."""
+    for eqn in jaxpr.eqns:
+        body = _nested(eqn)
+        if body is not None:
+            if not _exact_when_fused(body):
+                return False
+        elif eqn.primitive.name not in _EXACT_WHEN_FUSED:
+            return False
+    return True
+
+
+def _dispatches(jaxpr):
+    """How many programs JAX compiles and runs for `jaxpr` evaluated op by op: one per
+    equation (a nested jit is one), except custom-derivative calls, which run their
+    body's equations one by one."""
+    n = 0
+    for eqn in jaxpr.eqns:
+        custom = eqn.primitive.name.startswith("custom_")
+        n += _dispatches(_nested(eqn)) if custom and _nested(eqn) is not None else 1
+    return n
+
+
+@functools.lru_cache(maxsize=100_000)
+def _eager_program(opdef, input_lengths, attrs_key, in_avals):
+    """`jax.jit` of the op's cached jaxpr and its output treedef; None where that
+    does not pay or does not apply.
+
+    Only where fusing cannot change a result (`_EXACT_WHEN_FUSED`): eager
+    values stay bit for bit what they were. A lowering that cannot be traced
+    without values (it reads an input on the host) fails here and runs op by
+    op, which also raises a real error as it always did. A jaxpr that runs as
+    one program or none op by op gains nothing (and op by op, its primitives'
+    programs are shared with other ops); outputs the lowering makes as
+    constants stay numpy, as it made them.
+    """
+    try:
+        jaxpr, treedef, _ = _cached_trace(opdef, input_lengths, attrs_key, in_avals)
+    except Exception:  # noqa: BLE001 - whatever the trace raises, call_raw decides
+        return None
+    if _dispatches(jaxpr.jaxpr) < 2 or not _exact_when_fused(jaxpr.jaxpr):
+        return None
+    computed = {id(v) for eqn in jaxpr.eqns for v in eqn.outvars}
+    computed.update(id(v) for v in jaxpr.jaxpr.invars)
+    if any(id(v) not in computed for v in jaxpr.jaxpr.outvars):
+        return None
+    return jax.jit(_jaxpr_as_fun(jaxpr)), treedef
 
 
 # Called after every eager op with (opdef, input tensors, input_lengths, attrs,
@@ -886,8 +1003,22 @@ def _constant_from_numpy(arr, name="Const"):
     dtype = dtypes.as_dtype(arr.dtype)
     graph = graph_mod.current_graph_or_none()
     if graph is None:  # a tf.string value stays a numpy array on the host
-        return EagerTensor(arr if dtype is dtypes.string else jax.numpy.asarray(arr), dtype)
+        return EagerTensor(arr if dtype is dtypes.string else to_device(arr), dtype)
     return apply_op(CONST, [], {"value": arr, "dtype": dtype}, name=name)
+
+
+def to_device(value):
+    """A host value (a numpy array) as a jax.Array of its own, copied to the device.
+
+    Not `jnp.asarray`: this JAX lifts a numpy array with `lax.stage`, a
+    primitive that, run outside a trace, compiles an XLA program per shape
+    and dtype (~50 ms each on CPU); `device_put` copies without compiling.
+    It reads its source asynchronously, and may alias it on CPU, so it is
+    given a private copy: a tensor stays what it was made from even if the
+    caller's array changes right after (as TF's does; `jnp.asarray` shares
+    a large array's buffer).
+    """
+    return jax.device_put(np.array(value))
 
 
 def convert_to_tensor(value, dtype=None, name=None, dtype_hint=None, preferred_dtype=None):
