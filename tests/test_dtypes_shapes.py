@@ -68,7 +68,7 @@ def test_as_dtype_python_types():
 
 
 @pytest.mark.parametrize("bad", [int, complex, str, "int", "floatz", None, object(), [1]],
-                         ids=repr)
+                         ids=lambda v: "object()" if type(v) is object else repr(v))
 def test_as_dtype_type_error(bad):
     # TF 2.21: `tf.as_dtype(int)` and `tf.as_dtype(None)` raise TypeError with this text.
     with pytest.raises(TypeError, match="Cannot convert the argument `type_value`"):
