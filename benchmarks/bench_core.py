@@ -48,6 +48,13 @@ def report(name, ours, ref, ratio, target, passed, unit):
     print(f"  -> ratio {ratio:.3f} (target {target}): {'PASS' if passed else 'FAIL'}\n")
 
 
+def print_header(quick):
+    """The line that opens a benchmark run: date, jax, device, cpus, Python."""
+    print(f"tfgrad_jax benchmarks, {datetime.date.today()}, jax {jax.__version__}, "
+          f"{jax.devices()[0].platform}, {os.cpu_count()} cpus, Python "
+          f"{platform.python_version()}{' (quick)' if quick else ''}\n")
+
+
 def print_results(quick):
     """Prints RESULTS as a markdown table; the exit status: 1 if a target failed (a
     quick run is too small and short to judge the targets: always 0)."""
@@ -299,9 +306,7 @@ def main():
     parser.add_argument("--no-tf", action="store_true",
                         help="skip the TensorFlow reference subprocess")
     args = parser.parse_args()
-    print(f"tfgrad_jax benchmarks, {datetime.date.today()}, jax {jax.__version__}, "
-          f"{jax.devices()[0].platform}, {os.cpu_count()} cpus, Python "
-          f"{platform.python_version()}{' (quick)' if args.quick else ''}\n")
+    print_header(args.quick)
     bench_mlp(args.quick)
     bench_call_overhead(args.quick, with_tf=not (args.quick or args.no_tf))
     bench_tracing(args.quick)

@@ -18,9 +18,7 @@ Wall clock per call, rounds interleaved, each round ended by
 """
 
 import argparse
-import datetime
 import os
-import platform
 import statistics
 import sys
 
@@ -31,7 +29,8 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 import tfgrad_jax as tf  # noqa: E402
-from bench_core import RESULTS, _block, _interleaved, print_results  # noqa: E402
+from bench_core import _block, _interleaved, print_header, print_results, report  # noqa: E402
+
 
 def bench_masked_mlp(quick):
     batch, width = (32, 64) if quick else (256, 512)
@@ -86,11 +85,8 @@ def bench_masked_mlp(quick):
     print(f"  jax.jit, two halves + host mask:             median {med_r * 1e3:.3f} ms  "
           f"min {min(t_ref) * 1e3:.3f} ms")
     ratio = med_o / med_r
-    passed = ratio <= 1.3
-    RESULTS.append((f"masked MLP {batch}x{width}, 4 layers (median per call)",
-                    f"{med_o * 1e3:.4g} ms", f"{med_r * 1e3:.4g} ms", f"{ratio:.3f}", "<= 1.3",
-                    "PASS" if passed else "FAIL"))
-    print(f"  -> ratio {ratio:.3f} (target <= 1.3): {'PASS' if passed else 'FAIL'}\n")
+    report(f"masked MLP {batch}x{width}, 4 layers (median per call)", med_o * 1e3,
+           med_r * 1e3, ratio, "<= 1.3", ratio <= 1.3, "ms")
 
 
 def main():
@@ -98,9 +94,7 @@ def main():
     parser.add_argument("--quick", action="store_true",
                         help="tiny sizes and few repetitions: checks the script runs")
     args = parser.parse_args()
-    print(f"tfgrad_jax benchmarks, {datetime.date.today()}, jax {jax.__version__}, "
-          f"{jax.devices()[0].platform}, {os.cpu_count()} cpus, Python "
-          f"{platform.python_version()}{' (quick)' if args.quick else ''}\n")
+    print_header(args.quick)
     bench_masked_mlp(args.quick)
     return print_results(args.quick)
 
