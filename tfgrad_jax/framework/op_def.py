@@ -531,13 +531,11 @@ def infer_outputs(opdef, input_lengths, attrs, tensors, op_name=None):
                 "No rank of the unknown-rank inputs fits the op")))
         return out
     try:
-        if key is not None:
-            return _cached_eval_shape(opdef, input_lengths, key, in_avals)
-        return _eval_shape(opdef, input_lengths, attrs, in_avals)
+        return _output_avals(opdef, input_lengths, attrs, key, in_avals)
     except Exception as e:  # noqa: BLE001 - lowering and JAX errors alike say "bad shapes"
         error = e
     if _has_unknown_dims(in_avals):
-        out = _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors)
+        out = _probe_shapes(opdef, input_lengths, attrs, key, in_avals, tensors)
         if out is not None:
             return out
     raise ValueError(_shape_error(opdef, op_name, tensors, error)) from None
@@ -557,10 +555,12 @@ _COMPOSITE_PROBES = (5040, 10080)
 _RANK_PROBES = range(6)
 
 
-def _probe_eval_shape(opdef, input_lengths, attrs, key, concrete):
+def _output_avals(opdef, input_lengths, attrs, key, in_avals):
+    """The op's output avals for these input avals (cached per signature where the
+    attrs hash: `key`)."""
     if key is not None:
-        return _cached_eval_shape(opdef, input_lengths, key, concrete)
-    return _eval_shape(opdef, input_lengths, attrs, concrete)
+        return _cached_eval_shape(opdef, input_lengths, key, in_avals)
+    return _eval_shape(opdef, input_lengths, attrs, in_avals)
 
 
 def _probe_ranks(opdef, input_lengths, attrs, key, in_avals, tensors):
@@ -582,7 +582,7 @@ def _probe_ranks(opdef, input_lengths, attrs, key, in_avals, tensors):
                           tuple(size if all_dims or type(d) is not int else d for d in shape),
                           dtype) for shape, dtype in in_avals)
         try:
-            return _probe_eval_shape(opdef, input_lengths, attrs, key, concrete)
+            return _output_avals(opdef, input_lengths, attrs, key, concrete)
         except Exception:  # noqa: BLE001 - this rank or size does not fit
             return None
 
@@ -614,7 +614,7 @@ def _probe_ranks(opdef, input_lengths, attrs, key, in_avals, tensors):
     return jax.tree.unflatten(treedef, [merged(i, a) for i, a in enumerate(leaves)])
 
 
-def _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors):
+def _probe_shapes(opdef, input_lengths, attrs, key, in_avals, tensors):
     """Output avals, best effort, where symbolic dims cannot be reasoned about.
 
     Unknown dims of different origins (two placeholders' batch dims) are
@@ -630,7 +630,7 @@ def _probe_shapes(opdef, input_lengths, attrs, in_avals, tensors):
         concrete = tuple((tuple(d if type(d) is int else probe for d in shape), dtype)
                          for shape, dtype in in_avals)
         try:
-            results.append((probe, _eval_shape(opdef, input_lengths, attrs, concrete)))
+            results.append((probe, _output_avals(opdef, input_lengths, attrs, key, concrete)))
         except Exception:  # noqa: BLE001, S112 - this probe's values do not fit
             continue
     if not results:
