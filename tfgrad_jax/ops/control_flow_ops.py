@@ -62,15 +62,20 @@ def _if_lowering(cond, input, *, then_branch, else_branch):  # noqa: A002 - TF's
     then_fn, else_fn = lowering.lower_graph(then_branch), lowering.lower_graph(else_branch)
     if _is_known(cond):
         return tuple((then_fn if bool(cond) else else_fn)(*input))
-    _same_run_time_shapes([jax.eval_shape(lambda *a, f=f: tuple(f(*a)), *input)
-                           for f in (then_fn, else_fn)])
+    _same_run_time_shapes((then_branch, else_branch), (then_fn, else_fn), input)
     return tuple(lax.cond(cond, lambda args: tuple(then_fn(*args)),
                           lambda args: tuple(else_fn(*args)), tuple(input)))
 
 
-def _same_run_time_shapes(branch_avals):
+def _same_run_time_shapes(graphs, fns, input):  # noqa: A002
     """XLA's rule, checked where the graph could not: with unknown dims, branches that
-    TF's shapes allow may still return different shapes when the graph runs."""
+    TF's shapes allow may still return different shapes when the graph runs. (Branches
+    whose graphs give the same shapes, all of known rank, need no check, nor the trace
+    it costs.)"""
+    outputs = [[_aval_shape(t) for t in g.outputs] for g in graphs]
+    if None not in outputs[0] and all(o == outputs[0] for o in outputs[1:]):
+        return
+    branch_avals = [jax.eval_shape(lambda *a, f=f: tuple(f(*a)), *input) for f in fns]
     first = branch_avals[0]
     for other in branch_avals[1:]:
         for i, (a, b) in enumerate(zip(first, other)):
@@ -139,8 +144,7 @@ def _case_lowering(branch_index, input, *, branches):  # noqa: A002
     if _is_known(branch_index):
         i = int(branch_index)
         return tuple(fns[i if 0 <= i < n else n - 1](*input))
-    _same_run_time_shapes([jax.eval_shape(lambda *a, f=f: tuple(f(*a)), *input)
-                           for f in fns])
+    _same_run_time_shapes(branches, fns, input)
     # TF: an index out of range runs the last branch (lax.switch would clamp instead).
     index = jnp.where((branch_index < 0) | (branch_index >= n), n - 1, branch_index)
     return tuple(lax.switch(index, [lambda args, f=f: tuple(f(*args)) for f in fns],
@@ -181,21 +185,13 @@ def _check_branch_outputs(results, names):
                                        f"{a} and {b} have different types")
     for i, leaves in enumerate(zip(*[[t for t in nest.flatten(r) if t is not None]
                                      for r in results])):
-        if not all(_may_match(t.shape, leaves[0].shape) for t in leaves[1:]):
+        # (Unknown dims may still match: that is checked when the graph runs.)
+        if not all(t.shape.is_compatible_with(leaves[0].shape) for t in leaves[1:]):
             raise ValueError(
                 f"The branches return output {i} with shapes "
                 f"{', '.join(str(t.shape) for t in leaves)}. TF allows this (the output then "
                 "has an unknown shape), but tfgrad_jax compiles a conditional with XLA, which "
                 "needs the same shape from every branch; pad or reshape the branch results.")
-
-
-def _may_match(a, b):
-    """False if static shapes `a` and `b` must differ when the graph runs (unknown dims
-    and ranks may still match: that is checked when it runs, `_same_run_time_shapes`)."""
-    if a.rank is None or b.rank is None:
-        return True
-    return a.rank == b.rank and all(x is None or y is None or x == y
-                                    for x, y in zip(a.as_list(), b.as_list()))
 
 
 def _aval_shape(t):
