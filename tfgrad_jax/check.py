@@ -28,9 +28,14 @@ from jax import lax
 
 from tfgrad_jax import gradient_registry
 from tfgrad_jax.framework import dtypes, lowering, nest
+from tfgrad_jax.framework import graph as graph_mod
 from tfgrad_jax.framework import op_def
+from tfgrad_jax.framework.op_def import constant
 from tfgrad_jax.framework.tensor import EagerTensor, Tensor
 from tfgrad_jax.framework.tensor_spec import TensorSpec
+from tfgrad_jax.function import ConcreteFunction, Function, function
+from tfgrad_jax.gradient_ops import _copy_attrs, copy_op
+from tfgrad_jax.gradients import gradients as tf_gradients
 
 __all__ = ["check_gradients", "assert_gradients_close", "compute_gradient", "GradientReport",
            "inspect_function", "Inspection"]
@@ -169,11 +174,6 @@ class _Traced:
     """`fn` traced at `arrays`: its graph, ys, stops, and TF's gradients (values)."""
 
     def __init__(self, fn, arrays, stop_gradients, grad_ys, what):
-        from tfgrad_jax.gradients import gradients as tf_gradients
-        from tfgrad_jax.framework import graph as graph_mod
-        from tfgrad_jax.framework.op_def import constant
-        from tfgrad_jax.function import function
-
         def traced(*xs):
             out = fn(*xs)
             ys = [y for y in nest.flatten(out) if isinstance(y, Tensor)]
@@ -183,26 +183,21 @@ class _Traced:
                                  f"differentiate (it returned {out!r}).")
             graph = graph_mod.current_graph_or_none()
             stops = _stop_tensors(graph, stop_gradients, xs)
-            seeds = None
+            given = None
             if grad_ys is not None:
                 given = grad_ys if isinstance(grad_ys, (list, tuple)) else [grad_ys]
                 if len(given) != len(ys):
                     raise ValueError(f"{what}: grad_ys has {len(given)} entries for "
                                      f"{len(ys)} outputs.")
-                seeds = []
+                given = [np.asarray(g, y.dtype.as_numpy_dtype) for g, y in zip(given, ys)]
                 for i, (g, y) in enumerate(zip(given, ys)):
-                    g = np.asarray(g, y.dtype.as_numpy_dtype)
                     if not y.shape.is_compatible_with(g.shape):
                         raise ValueError(f"{what}: grad_ys[{i}] has shape {g.shape}, but "
                                          f"output {i} has shape {y.shape}.")
-                    seeds.append(constant(g))
-            grads = tf_gradients(ys, list(xs), grad_ys=seeds,
-                                               stop_gradients=stops,
-                                               unconnected_gradients="zero")
-            self.ys, self.xs, self.stops = ys, list(xs), stops
-            self.seeds = [np.ones(y.shape.as_list() if y.shape.is_fully_defined() else (),
-                                  y.dtype.as_numpy_dtype) if s is None else s.op.get_attr("value")
-                          for y, s in zip(ys, seeds or [None] * len(ys))]
+            grads = tf_gradients(ys, list(xs),
+                                 grad_ys=None if given is None else [constant(g) for g in given],
+                                 stop_gradients=stops, unconnected_gradients="zero")
+            self.ys, self.xs, self.stops, self._given_seeds = ys, list(xs), stops, given
             return ys + grads
 
         specs = [TensorSpec(a.shape, dtypes.as_dtype(a.dtype)) for a in arrays]
@@ -211,9 +206,10 @@ class _Traced:
         n = len(self.ys)
         self.y_values = [np.asarray(v._value) for v in values[:n]]
         self.tf_grads = [np.asarray(v._value) for v in values[n:]]
-        self.seeds = [np.broadcast_to(s, y.shape).astype(y.dtype)
-                      for s, y in zip(self.seeds, self.y_values)]
-        self.graph = self.concrete.graph
+        # The seeds of sum(grad_ys * ys): grad_ys, or ones (tf.gradients' default).
+        self.seeds = [np.ones_like(y) if self._given_seeds is None else
+                      np.broadcast_to(g, y.shape).astype(y.dtype)
+                      for y, g in zip(self.y_values, self._given_seeds or self.y_values)]
         self.inputs = self.concrete.inputs
         self.captures = self.concrete._capture_values()
 
@@ -317,28 +313,19 @@ def _rule(op):
 
 def _op_pullbacks(op, values, rng):
     """(TF's, JAX's) input gradients of `op` at `values`, for one random cotangent."""
-    from tfgrad_jax.gradients import gradients as tf_gradients
-    from tfgrad_jax.function import function
-    from tfgrad_jax.gradient_ops import copy_op
-
     ins = [np.asarray(values[id(t)]) for t in op._inputs]
     cts = [rng.standard_normal(np.shape(values[id(t)])).astype(t.dtype.as_numpy_dtype)
            if t.dtype.is_floating else None for t in op._outputs]
     differentiable = [i for i, t in enumerate(op._inputs) if t.dtype.is_floating]
 
     def tf_side(*args):
-        from tfgrad_jax.framework import graph as graph_mod
-        graph = graph_mod.current_graph_or_none()
-        # (without the gradient function traced for the original op, which reads it)
-        attrs = {k: v for k, v in op._attrs.items()
-                 if k not in ("_gradient_function", "_gradient_deps")}
-        outs = copy_op(op, list(args), graph, attrs)
+        # (the attrs a gradient's copy of an op gets: not the gradient function traced
+        # for the original op, which reads it)
+        outs = copy_op(op, list(args), graph_mod.current_graph_or_none(), _copy_attrs(op))
         pairs = [(o, c) for o, c in zip(outs, cts) if c is not None]
-        from tfgrad_jax.framework.op_def import constant
-        return tf_gradients([o for o, _ in pairs],
-                                          [args[i] for i in differentiable],
-                                          grad_ys=[constant(c) for _, c in pairs],
-                                          unconnected_gradients="zero")
+        return tf_gradients([o for o, _ in pairs], [args[i] for i in differentiable],
+                            grad_ys=[constant(c) for _, c in pairs],
+                            unconnected_gradients="zero")
 
     specs = [TensorSpec(a.shape, t.dtype) for a, t in zip(ins, op._inputs)]
     tf_grads = [np.asarray(g._value) for g in
@@ -490,7 +477,6 @@ def inspect_function(fn, *args):
     our API (traced as a tf.function). For a gradient, trace a function that
     calls `tf.gradients`. Not a TF function.
     """
-    from tfgrad_jax.function import ConcreteFunction, Function, function
     arrays = [np.asarray(a._value if isinstance(a, EagerTensor) else a) for a in args]
     if isinstance(fn, ConcreteFunction):
         concrete = fn
