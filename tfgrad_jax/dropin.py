@@ -174,14 +174,6 @@ def _tf2():
     return tfgrad_jax
 
 
-def _contrib():
-    try:
-        from tfgrad_jax.v1.contrib import contrib
-    except ImportError:  # (not built yet)
-        return None
-    return contrib
-
-
 def _submodule(parent, names):
     """A lookup that imports `parent.<name>` for the given names (`tf.compat.v1`)."""
     def lookup(name):
@@ -193,16 +185,21 @@ def _submodule(parent, names):
 
 def _make_root(flavour):
     if flavour == 1:
-        extra = {"__version__": _tf2().__version__}
-        contrib = _contrib()
-        if contrib is not None:
-            extra["contrib"] = contrib
-        root = _wrap(_compat_v1(), _ROOT, "tf", extra)
+        from tfgrad_jax.v1.contrib import contrib  # TF 1.x had tf.contrib; compat.v1 has not
+        root = _wrap(_compat_v1(), _ROOT, "tf",
+                     {"__version__": _tf2().__version__, "contrib": contrib})
         _compat_v1().disable_v2_behavior()  # TF 1.x: graph mode, v1 variables and shapes
     else:
         root = _wrap(_tf2(), _ROOT, "tf")
     root._lookup = _submodule(_ROOT, ("compat",))
     return root
+
+
+# Where `tensorflow.python.*` names are looked up, after the two top levels, in order.
+_PYTHON_LOOKUP_NAMESPACES = (
+    "nn", "math", "linalg", "train", "random", "losses", "initializers", "dtypes", "nest",
+    "debugging", "config", "errors", "autograph", "strings", "layers", "logging", "summary",
+    "test", "app", "flags")
 
 
 def _python_lookup(name):
@@ -211,22 +208,13 @@ def _python_lookup(name):
     the module `tensorflow.python.framework.ops`, another such view)."""
     if name.startswith("_"):
         return _MISSING
-    found = _lookup_anywhere(name)
-    return _MISSING if isinstance(found, types.ModuleType) else found
-
-
-def _lookup_anywhere(name):
-    v1, v2 = _compat_v1(), _tf2()
-    for namespace in (v1, v2):
-        if hasattr(namespace, name) and not name.startswith("_"):
-            return getattr(namespace, name)
-    for sub in ("nn", "math", "linalg", "train", "random", "losses", "initializers", "dtypes",
-                "nest", "debugging", "config", "errors", "autograph", "strings", "layers",
-                "logging", "summary", "test", "app", "flags"):
-        for namespace in (v1, v2):
-            holder = getattr(namespace, sub, None)
-            if holder is not None and hasattr(holder, name) and not name.startswith("_"):
-                return getattr(holder, name)
+    tops = (_compat_v1(), _tf2())
+    holders = list(tops) + [getattr(top, sub, None) for sub in _PYTHON_LOOKUP_NAMESPACES
+                            for top in tops]
+    for holder in holders:
+        if holder is not None and hasattr(holder, name):
+            found = getattr(holder, name)
+            return _MISSING if isinstance(found, types.ModuleType) else found
     return _MISSING
 
 

@@ -255,8 +255,7 @@ def to_jax(fn, inputs=None, outputs=None):
 
         def calls_for(args):
             specs = tuple(_spec(a) for a in args)
-            key = tuple((s.shape.as_list(), s.dtype) for s in specs)
-            key = repr(key)
+            key = tuple((tuple(s.shape.as_list()), s.dtype) for s in specs)
             if key not in cache:
                 cache[key] = _concrete_call(fn.get_concrete_function(*specs))
             return cache[key]
